@@ -1,0 +1,79 @@
+"""Accounts rules: who a user is, what an enterprise record holds, who may see it."""
+import uuid
+
+from shared.auth import Identity
+from shared.errors import NotFound, PermissionDenied
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def new_enterprise(data, now):
+    return {
+        "_id": new_id(),
+        "name": data["name"],
+        "uscc": data["uscc"],
+        "division_code": data["division_code"],
+        "industry_code": data["industry_code"],
+        "size": data.get("size"),
+        "group_company": data.get("group_company"),
+        "contact_name": data.get("contact_name"),
+        "contact_email": data["contact_email"],
+        "created_at": now,
+    }
+
+
+def new_user(username, name, role, password_hash, now, enterprise_id=None, judge_id=None):
+    return {
+        "_id": new_id(),
+        "username": username.strip().lower(),
+        "name": name,
+        "role": role,
+        "password_hash": password_hash,
+        "enterprise_id": enterprise_id,
+        "judge_id": judge_id,
+        "active": True,
+        "created_at": now,
+    }
+
+
+def new_judge(data, user_id, now):
+    return {
+        "_id": new_id(),
+        "user_id": user_id,
+        "name": data["name"],
+        "email": data["email"].strip().lower(),
+        "employer_enterprise_id": data.get("employer_enterprise_id"),
+        "employer_name": data.get("employer_name"),
+        "group_company": data.get("group_company"),
+        "division_code": data.get("division_code"),
+        "expertise": sorted(set(data.get("expertise") or [])),
+        "created_at": now,
+    }
+
+
+def identity_for(user):
+    return Identity(
+        user_id=user["_id"],
+        role=user["role"],
+        name=user.get("name") or "",
+        enterprise_id=user.get("enterprise_id"),
+        judge_id=user.get("judge_id"),
+    )
+
+
+def check_can_view_enterprise(identity, enterprise_id):
+    """Organisers see every enterprise; an enterprise sees only itself.
+
+    Judges see enterprises through the entries they are assigned, in the
+    services that own those entries, not here.
+    """
+    if identity.role == "organiser":
+        return
+    if identity.role == "enterprise" and identity.enterprise_id == enterprise_id:
+        return
+    if identity.role == "enterprise":
+        # Do not confirm that another enterprise's id exists.
+        raise NotFound("企业不存在 / enterprise not found")
+    raise PermissionDenied("无权查看该企业 / not permitted to view this enterprise")

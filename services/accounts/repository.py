@@ -1,0 +1,105 @@
+"""The accounts service's only MongoDB access."""
+import re
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from shared.errors import Conflict
+from shared.mongo import Repository
+
+_DUPLICATE_FIELDS = {
+    "uscc": ("uscc", "该统一社会信用代码已注册 / this USCC is already registered"),
+    "username": ("contact_email", "该邮箱已注册 / this email is already registered"),
+    "email": ("email", "该邮箱已注册 / this email is already registered"),
+}
+
+
+def _conflict_from(error):
+    text = str(error)
+    for key, (field, message) in _DUPLICATE_FIELDS.items():
+        if key in text:
+            return Conflict(message, {field: [message]})
+    return Conflict("记录已存在 / already exists")
+
+
+class AccountsRepository(Repository):
+    INDEXES = {
+        "enterprises": [
+            IndexModel([("uscc", ASCENDING)], unique=True, name="uscc_unique"),
+            IndexModel([("division_code", ASCENDING), ("industry_code", ASCENDING)]),
+            IndexModel([("name", ASCENDING)]),
+        ],
+        "users": [IndexModel([("username", ASCENDING)], unique=True, name="username_unique")],
+        "judges": [
+            IndexModel([("user_id", ASCENDING)], unique=True),
+            IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+        ],
+    }
+
+    def register_enterprise(self, enterprise, user, envelope):
+        def work(session):
+            self.db.enterprises.insert_one(enterprise, session=session)
+            self.db.users.insert_one(user, session=session)
+            self.stage_event(session, envelope)
+
+        try:
+            self.in_transaction(work)
+        except DuplicateKeyError as error:
+            raise _conflict_from(error)
+
+    def register_judge(self, judge, user, envelope):
+        def work(session):
+            self.db.judges.insert_one(judge, session=session)
+            self.db.users.insert_one(user, session=session)
+            self.stage_event(session, envelope)
+
+        try:
+            self.in_transaction(work)
+        except DuplicateKeyError as error:
+            raise _conflict_from(error)
+
+    def add_user(self, user):
+        try:
+            self.db.users.insert_one(user)
+        except DuplicateKeyError as error:
+            raise _conflict_from(error)
+
+    def user_by_username(self, username):
+        return self.db.users.find_one({"username": username.strip().lower()})
+
+    def user_by_id(self, user_id):
+        return self.db.users.find_one({"_id": user_id})
+
+    def count_users(self, role):
+        return self.db.users.count_documents({"role": role})
+
+    def enterprise_by_id(self, enterprise_id):
+        return self.db.enterprises.find_one({"_id": enterprise_id})
+
+    def enterprises_by_ids(self, ids):
+        return list(self.db.enterprises.find({"_id": {"$in": list(ids)}}))
+
+    def find_enterprises(self, division_code=None, industry_code=None, q=None, sort="name",
+                         page=1, page_size=20):
+        query = {}
+        if division_code:
+            query["division_code"] = division_code
+        if industry_code:
+            query["industry_code"] = industry_code
+        if q:
+            pattern = re.escape(q)
+            query["$or"] = [{"name": {"$regex": pattern}}, {"uscc": {"$regex": pattern.upper()}}]
+        direction = DESCENDING if sort.startswith("-") else ASCENDING
+        cursor = (
+            self.db.enterprises.find(query)
+            .sort([(sort.lstrip("-"), direction), ("_id", ASCENDING)])
+            .skip((page - 1) * page_size)
+            .limit(page_size)
+        )
+        return list(cursor), self.db.enterprises.count_documents(query)
+
+    def judge_by_id(self, judge_id):
+        return self.db.judges.find_one({"_id": judge_id})
+
+    def list_judges(self):
+        return list(self.db.judges.find().sort([("name", ASCENDING), ("_id", ASCENDING)]))

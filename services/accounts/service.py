@@ -1,0 +1,135 @@
+"""accounts: enterprises (keyed by USCC), users and roles, judges.
+
+Entrypoints stay thin: validate with a schema, apply the domain's rules,
+persist through the repository.
+"""
+from datetime import datetime, timezone
+
+from nameko.dependency_providers import Config
+
+from services.accounts import domain
+from services.accounts.events import ENTERPRISE_REGISTERED, JUDGE_REGISTERED
+from services.accounts.repository import AccountsRepository
+from services.accounts.schemas import (
+    EnterpriseSchema,
+    JudgeSchema,
+    LoginSchema,
+    PageSchema,
+    RegisterEnterpriseSchema,
+    RegisterJudgeSchema,
+    UserSchema,
+)
+from shared.auth import CallerIdentity, hash_password, signer_from_config, verify_password
+from shared.errors import NotAuthenticated, NotFound
+from shared.events import make_event
+from shared.logging import CorrelationTracker
+from shared.mongo import MongoStore
+from shared.rpc import rpc
+from shared.validation import load, page_of
+
+SERVICE_NAME = "accounts"
+
+# Verifying against a real hash for unknown users keeps the timing of a failed
+# login the same whether or not the account exists.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+class AccountsService:
+    name = SERVICE_NAME
+
+    store = MongoStore(AccountsRepository)
+    caller = CallerIdentity()
+    correlation = CorrelationTracker()
+    config = Config()
+
+    @rpc
+    def health(self):
+        self.store.ping()
+        return {"service": self.name, "store": "ok"}
+
+    @rpc
+    def register_enterprise(self, payload):
+        data = load(RegisterEnterpriseSchema(), payload)
+        now = _now()
+        enterprise = domain.new_enterprise(data, now)
+        user = domain.new_user(
+            data["contact_email"], data.get("contact_name") or data["name"], "enterprise",
+            hash_password(data["password"]), now, enterprise_id=enterprise["_id"],
+        )
+        event = make_event(ENTERPRISE_REGISTERED, self.name, {
+            "enterprise_id": enterprise["_id"], "user_id": user["_id"], "name": enterprise["name"],
+            "uscc": enterprise["uscc"], "division_code": enterprise["division_code"],
+            "industry_code": enterprise["industry_code"], "size": enterprise["size"],
+            "contact_email": enterprise["contact_email"],
+        })
+        self.store.register_enterprise(enterprise, user, event)
+        return {"enterprise": EnterpriseSchema().dump(enterprise), "user": UserSchema().dump(user)}
+
+    @rpc
+    def login(self, payload):
+        data = load(LoginSchema(), payload)
+        user = self.store.user_by_username(data["username"])
+        ok = verify_password(user["password_hash"] if user else _DUMMY_HASH, data["password"])
+        if not (user and ok and user.get("active", True)):
+            raise NotAuthenticated("用户名或密码错误 / wrong username or password")
+        signer = signer_from_config(self.config)
+        identity = domain.identity_for(user)
+        return {
+            "token": signer.issue(identity),
+            "token_type": "Bearer",
+            "expires_in": signer.ttl_seconds,
+            "user": UserSchema().dump(user),
+        }
+
+    @rpc
+    def get_me(self):
+        identity = self.caller.require()
+        user = self.store.user_by_id(identity.user_id)
+        if user is None:
+            raise NotFound("用户不存在 / user not found")
+        result = {"user": UserSchema().dump(user)}
+        if user.get("enterprise_id"):
+            result["enterprise"] = EnterpriseSchema().dump(self.store.enterprise_by_id(user["enterprise_id"]))
+        if user.get("judge_id"):
+            result["judge"] = JudgeSchema().dump(self.store.judge_by_id(user["judge_id"]))
+        return result
+
+    @rpc
+    def get_enterprise(self, enterprise_id):
+        identity = self.caller.require()
+        domain.check_can_view_enterprise(identity, enterprise_id)
+        enterprise = self.store.enterprise_by_id(enterprise_id)
+        if enterprise is None:
+            raise NotFound("企业不存在 / enterprise not found")
+        return EnterpriseSchema().dump(enterprise)
+
+    @rpc
+    def list_enterprises(self, query=None):
+        self.caller.require("organiser")
+        params = load(PageSchema(), query)
+        items, total = self.store.find_enterprises(**params)
+        return page_of(EnterpriseSchema(many=True).dump(items), total, params["page"], params["page_size"])
+
+    @rpc
+    def register_judge(self, payload):
+        self.caller.require("organiser")
+        data = load(RegisterJudgeSchema(), payload)
+        now = _now()
+        user = domain.new_user(data["email"], data["name"], "judge", hash_password(data["password"]), now)
+        judge = domain.new_judge(data, user["_id"], now)
+        user["judge_id"] = judge["_id"]
+        event = make_event(JUDGE_REGISTERED, self.name, {
+            "judge_id": judge["_id"], "user_id": user["_id"], "name": judge["name"],
+            "email": judge["email"], "expertise": judge["expertise"],
+        })
+        self.store.register_judge(judge, user, event)
+        return JudgeSchema().dump(judge)
+
+    @rpc
+    def list_judges(self):
+        self.caller.require("organiser")
+        return JudgeSchema(many=True).dump(self.store.list_judges())
