@@ -1,0 +1,58 @@
+"""Routes owned by the accounts service."""
+from nameko.rpc import RpcProxy
+
+from services.accounts.schemas import (
+    EnterpriseSchema,
+    JudgeSchema,
+    LoginSchema,
+    PageSchema,
+    RegisterEnterpriseSchema,
+    RegisterJudgeSchema,
+    TokenSchema,
+)
+from services.gateway.openapi import documented
+from services.gateway.routes.common import query_args
+from shared.http import http, parse_json
+
+
+class AccountsRoutes:
+    accounts = RpcProxy("accounts")
+
+    @http("POST", "/api/v1/enterprises")
+    @documented("企业注册 / register an enterprise and its first user", "accounts",
+                request=RegisterEnterpriseSchema, response=EnterpriseSchema, status=201,
+                auth=False, errors=("400", "409"))
+    def register_enterprise(self, request):
+        return 201, self.accounts.register_enterprise(parse_json(request))
+
+    @http("GET", "/api/v1/enterprises")
+    @documented("企业名录 / list enterprises (organisers)", "accounts", query=PageSchema)
+    def list_enterprises(self, request):
+        return self.accounts.list_enterprises(query_args(request))
+
+    @http("GET", "/api/v1/enterprises/<enterprise_id>")
+    @documented("企业详情 / one enterprise", "accounts", response=EnterpriseSchema, errors=("404",))
+    def get_enterprise(self, request, enterprise_id):
+        return self.accounts.get_enterprise(enterprise_id)
+
+    @http("POST", "/api/v1/auth/login")
+    @documented("登录 / exchange username and password for a bearer token", "accounts",
+                request=LoginSchema, response=TokenSchema, auth=False, errors=("400", "401"))
+    def login(self, request):
+        return self.accounts.login(parse_json(request))
+
+    @http("GET", "/api/v1/me")
+    @documented("当前用户 / the signed-in user", "accounts", errors=("404",))
+    def me(self, request):
+        return self.accounts.get_me()
+
+    @http("POST", "/api/v1/judges")
+    @documented("登记评审专家 / register a judge (organisers)", "accounts",
+                request=RegisterJudgeSchema, response=JudgeSchema, status=201, errors=("400", "409"))
+    def register_judge(self, request):
+        return 201, self.accounts.register_judge(parse_json(request))
+
+    @http("GET", "/api/v1/judges")
+    @documented("评审专家名单 / list judges (organisers)", "accounts", response=JudgeSchema(many=True))
+    def list_judges(self, request):
+        return self.accounts.list_judges()

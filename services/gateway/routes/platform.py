@@ -1,0 +1,51 @@
+"""Health and the API description."""
+import eventlet
+from nameko.rpc import RpcProxy
+
+from services.gateway.openapi import build_spec, documented
+from services.gateway.schemas import HealthSchema
+from shared.http import http, json_response
+
+HEALTH_TIMEOUT = 3.0
+
+
+def backend_services(service_cls):
+    """Every service the gateway talks to: the targets of its RPC proxies."""
+    names = set()
+    for attr in dir(service_cls):
+        value = getattr(service_cls, attr, None)
+        if isinstance(value, RpcProxy):
+            names.add(value.target_service)
+    return sorted(names)
+
+
+class PlatformRoutes:
+    _openapi = None
+
+    @http("GET", "/api/v1/health")
+    @documented("平台健康检查 / health of every service's broker and store link", "platform",
+                response=HealthSchema, auth=False, errors=())
+    def health(self, request):
+        calls = {name: getattr(self, name).health.call_async() for name in backend_services(type(self))}
+        services, healthy = {}, True
+        for name, reply in calls.items():
+            try:
+                with eventlet.Timeout(HEALTH_TIMEOUT):
+                    answer = reply.result()
+                services[name] = {"status": "ok", "store": answer.get("store", "ok")}
+            except eventlet.Timeout:
+                healthy = False
+                services[name] = {"status": "unavailable", "detail": "no answer over the broker"}
+            except Exception as exc:  # the service answered, but its store did not
+                healthy = False
+                services[name] = {"status": "degraded", "detail": type(exc).__name__}
+        body = {"status": "ok" if healthy else "unavailable", "services": services}
+        return (200 if healthy else 503), body
+
+    @http("GET", "/api/v1/openapi.json")
+    @documented("OpenAPI 3 文档 / this API's OpenAPI document", "platform", auth=False, errors=())
+    def openapi(self, request):
+        cls = type(self)
+        if cls._openapi is None:
+            cls._openapi = build_spec(cls)
+        return json_response(cls._openapi)
