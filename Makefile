@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
-.PHONY: run test lint bench up down admin venv system-deps clean
+.PHONY: run test lint bench demo up down admin venv system-deps clean
 
 ## The virtualenv, rebuilt whenever a pinned requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -50,3 +50,7 @@ down:
 
 clean:
 	rm -rf $(VENV) var
+
+## Seed a realistic province into the stack `make run` started (public HTTP API only).
+demo: venv
+	$(PY) -m deploy.demo

@@ -12,7 +12,6 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -22,14 +21,9 @@ import pytest  # noqa: E402
 
 from shared.config import load_config, service_config_path  # noqa: E402
 from shared.mongo import make_client  # noqa: E402
+from tests.helpers import free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_mongo(uri, timeout=20.0):

@@ -23,7 +23,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VAR = os.path.join(ROOT, "var")
 RUN_DIR = os.path.join(VAR, "run")
 LOG_DIR = os.path.join(VAR, "log")
-SERVICES = ("accounts", "notifications", "gateway")
+
+
+def discover_services():
+    """Every services/<name> with a service.py and a config.yaml; the gateway last."""
+    base = os.path.join(ROOT, "services")
+    names = sorted(
+        name for name in os.listdir(base)
+        if os.path.isfile(os.path.join(base, name, "service.py"))
+        and os.path.isfile(os.path.join(base, name, "config.yaml"))
+    )
+    return tuple(sorted(names, key=lambda name: name == "gateway"))
+
+
+SERVICES = discover_services()
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_MONGO_PORT = 27018
 

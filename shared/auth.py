@@ -90,7 +90,7 @@ class Caller:
         if identity is None:
             raise NotAuthenticated("需要登录 / authentication required")
         if roles and identity.role not in roles:
-            raise PermissionDenied("无权执行此操作 / not permitted for role %s" % identity.role)
+            raise PermissionDenied(f"无权执行此操作 / not permitted for role {identity.role}")
         return identity
 
 

@@ -52,7 +52,7 @@ def check_no_secret_defaults(raw_text):
             if not stripped.startswith(f"{key}:"):
                 continue
             value = stripped.split(":", 1)[1].strip()
-            if value != "${%s}" % key:
+            if value != f"${{{key}}}":
                 raise ConfigError(
                     f"{key} must be read from the environment only: write '{key}: ${{{key}}}'"
                 )

@@ -5,7 +5,7 @@ envelopes only through ``make_event``, which validates the payload first: a
 malformed fact never reaches the outbox.
 """
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -46,7 +46,7 @@ def make_event(event_type, producer, payload, correlation_id=None):
         "event_id": str(uuid.uuid4()),
         "event_type": event_type.name,
         "version": event_type.version,
-        "occurred_at": datetime.now(timezone.utc).isoformat(),
+        "occurred_at": datetime.now(UTC).isoformat(),
         "producer": producer,
         "correlation_id": correlation_id or current_correlation_id() or new_correlation_id(),
         "payload": body,

@@ -12,7 +12,6 @@ import logging
 from functools import partial
 
 from eventlet.event import Event
-
 from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp

@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 
@@ -55,7 +55,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),

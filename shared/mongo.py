@@ -6,7 +6,7 @@
 in a managed green thread so that every commit carrying an event is followed
 by a publish.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient
@@ -18,7 +18,7 @@ PROCESSED_EVENTS = "processed_events"
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def make_client(uri, **kwargs):

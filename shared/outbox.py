@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from nameko.amqp.publish import Publisher
 from nameko.constants import DEFAULT_SERIALIZER
@@ -32,7 +32,7 @@ PENDING, PUBLISHING, PUBLISHED = "pending", "publishing", "published"
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def outbox_record(envelope):

@@ -1,7 +1,14 @@
 """Small test utilities: waiting for an outcome, reading a queue."""
+import socket
 import time
 
 from kombu import Connection, Exchange, Queue
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
@@ -40,8 +47,7 @@ class QueueTap:
 
 def publish_raw(amqp_uri, exchange_name, routing_key, body, headers=None):
     with Connection(amqp_uri) as conn:
-        producer = conn.Producer(serializer="json")
-        producer.publish(
-            body, exchange=Exchange(exchange_name, type="topic", durable=True),
-            routing_key=routing_key, headers=headers or {}, declare=[Exchange(exchange_name, type="topic", durable=True)],
+        exchange = Exchange(exchange_name, type="topic", durable=True)
+        conn.Producer(serializer="json").publish(
+            body, exchange=exchange, routing_key=routing_key, headers=headers or {}, declare=[exchange]
         )

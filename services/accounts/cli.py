@@ -11,7 +11,7 @@ import getpass
 import os
 import secrets
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.accounts import domain
 from services.accounts.repository import AccountsRepository
@@ -26,7 +26,7 @@ from shared.validation import load
 def create_organiser(repository, email, name, password):
     data = load(CreateUserSchema(), {"email": email, "name": name, "password": password})
     user = domain.new_user(
-        data["email"], data["name"], "organiser", hash_password(data["password"]), datetime.now(timezone.utc)
+        data["email"], data["name"], "organiser", hash_password(data["password"]), datetime.now(UTC)
     )
     repository.add_user(user)
     return user

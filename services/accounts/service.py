@@ -3,7 +3,8 @@
 Entrypoints stay thin: validate with a schema, apply the domain's rules,
 persist through the repository.
 """
-from datetime import datetime, timezone
+import logging
+from datetime import UTC, datetime
 
 from nameko.dependency_providers import Config
 
@@ -28,6 +29,7 @@ from shared.rpc import rpc
 from shared.validation import load, page_of
 
 SERVICE_NAME = "accounts"
+log = logging.getLogger(__name__)
 
 # Verifying against a real hash for unknown users keeps the timing of a failed
 # login the same whether or not the account exists.
@@ -35,7 +37,7 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class AccountsService:
@@ -67,6 +69,7 @@ class AccountsService:
             "contact_email": enterprise["contact_email"],
         })
         self.store.register_enterprise(enterprise, user, event)
+        log.info("enterprise %s registered (%s)", enterprise["_id"], enterprise["division_code"])
         return {"enterprise": EnterpriseSchema().dump(enterprise), "user": UserSchema().dump(user)}
 
     @rpc

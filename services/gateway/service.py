@@ -3,14 +3,16 @@
 Each route module under ``routes/`` belongs to one backend service: it parses
 the request, and ``shared.http`` forwards the caller's token and correlation
 id in the context data. Authorisation happens in the services.
+
+The route classes are reached through their modules, not imported by name:
+``nameko run`` treats every class in this module that has entrypoints as a
+service, and the mixins alone are not services.
 """
-from services.gateway.routes.accounts import AccountsRoutes
-from services.gateway.routes.notifications import NotificationsRoutes
-from services.gateway.routes.platform import PlatformRoutes
+from services.gateway.routes import accounts, notifications, platform
 from shared.logging import CorrelationTracker
 
 
-class GatewayService(PlatformRoutes, AccountsRoutes, NotificationsRoutes):
+class GatewayService(platform.PlatformRoutes, accounts.AccountsRoutes, notifications.NotificationsRoutes):
     name = "gateway"
 
     correlation = CorrelationTracker()

@@ -1,6 +1,7 @@
 """notifications: renders facts from other services into messages people read."""
+import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.notifications import domain
 from services.notifications.repository import NotificationsRepository
@@ -13,13 +14,14 @@ from shared.rpc import rpc
 from shared.validation import load
 
 SERVICE_NAME = "notifications"
+log = logging.getLogger(__name__)
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
 templates = domain.make_environment(TEMPLATE_DIR)
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class NotificationsService:
@@ -46,9 +48,11 @@ class NotificationsService:
         message = domain.new_message(
             payload["user_id"], "welcome", titles, bodies, envelope["event_id"], _now()
         )
-        self.store.handle_once(
+        stored = self.store.handle_once(
             envelope, "welcome_enterprise", lambda session: self.store.add_message(session, message)
         )
+        log.info("welcome for enterprise %s %s", payload["enterprise_id"],
+                 "stored" if stored else "already stored (duplicate event)")
 
     @rpc
     def list_inbox(self, query=None):

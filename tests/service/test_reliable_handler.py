@@ -1,11 +1,11 @@
 """Failing event handlers: retried with backoff, then dead-lettered, never dropped."""
 import pytest
 from kombu import Connection, Queue
+from marshmallow import Schema, fields
 
 from shared.events import EventType, make_event
 from shared.messaging import dead_letter_queue_name, event_handler
 from tests.helpers import publish_raw, wait_until
-from marshmallow import Schema, fields
 
 PING = EventType("ping_sent", 1, type("PingPayload", (Schema,), {"n": fields.Integer(required=True)})())
 calls = []

@@ -26,19 +26,22 @@ class PlatformRoutes:
     @documented("平台健康检查 / health of every service's broker and store link", "platform",
                 response=HealthSchema, auth=False, errors=())
     def health(self, request):
-        calls = {name: getattr(self, name).health.call_async() for name in backend_services(type(self))}
-        services, healthy = {}, True
+        calls, services = {}, {}
+        for name in backend_services(type(self)):
+            try:
+                calls[name] = getattr(self, name).health.call_async()
+            except Exception:  # e.g. UnknownService: no instance has ever bound its queue
+                services[name] = {"status": "unavailable", "detail": "no instance is listening"}
         for name, reply in calls.items():
             try:
                 with eventlet.Timeout(HEALTH_TIMEOUT):
                     answer = reply.result()
                 services[name] = {"status": "ok", "store": answer.get("store", "ok")}
             except eventlet.Timeout:
-                healthy = False
                 services[name] = {"status": "unavailable", "detail": "no answer over the broker"}
             except Exception as exc:  # the service answered, but its store did not
-                healthy = False
                 services[name] = {"status": "degraded", "detail": type(exc).__name__}
+        healthy = all(state["status"] == "ok" for state in services.values())
         body = {"status": "ok" if healthy else "unavailable", "services": services}
         return (200 if healthy else 503), body
 
