@@ -12,6 +12,7 @@ class EnterpriseRegisteredPayload(Schema):
     division_code = fields.String(required=True)
     industry_code = fields.String(required=True)
     size = fields.String(allow_none=True)
+    group_company = fields.String(allow_none=True)
     contact_email = fields.String(required=True)
 
 
@@ -21,6 +22,10 @@ class JudgeRegisteredPayload(Schema):
     name = fields.String(required=True)
     email = fields.String(required=True)
     expertise = fields.List(fields.String(), required=True)
+    employer_enterprise_id = fields.String(allow_none=True)
+    employer_name = fields.String(allow_none=True)
+    group_company = fields.String(allow_none=True)
+    division_code = fields.String(allow_none=True)
 
 
 ENTERPRISE_REGISTERED = EventType("enterprise_registered", 1, EnterpriseRegisteredPayload())

@@ -66,7 +66,7 @@ class AccountsService:
             "enterprise_id": enterprise["_id"], "user_id": user["_id"], "name": enterprise["name"],
             "uscc": enterprise["uscc"], "division_code": enterprise["division_code"],
             "industry_code": enterprise["industry_code"], "size": enterprise["size"],
-            "contact_email": enterprise["contact_email"],
+            "group_company": enterprise["group_company"], "contact_email": enterprise["contact_email"],
         })
         self.store.register_enterprise(enterprise, user, event)
         log.info("enterprise %s registered (%s)", enterprise["_id"], enterprise["division_code"])
@@ -128,6 +128,8 @@ class AccountsService:
         event = make_event(JUDGE_REGISTERED, self.name, {
             "judge_id": judge["_id"], "user_id": user["_id"], "name": judge["name"],
             "email": judge["email"], "expertise": judge["expertise"],
+            "employer_enterprise_id": judge["employer_enterprise_id"], "employer_name": judge["employer_name"],
+            "group_company": judge["group_company"], "division_code": judge["division_code"],
         })
         self.store.register_judge(judge, user, event)
         return JudgeSchema().dump(judge)
