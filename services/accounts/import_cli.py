@@ -21,7 +21,8 @@ from shared.auth import TOKEN_KEY
 from shared.errors import DomainError
 
 
-def progress(done, total, imported, failed, stream=sys.stderr, width=30):
+def progress(done, total, imported, failed, stream=None, width=30):
+    stream = stream or sys.stderr
     filled = int(width * done / total) if total else width
     stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows · "
                  f"{imported} imported · {failed} refused")
