@@ -87,6 +87,12 @@ def test_only_organisers_change_campaigns_and_closed_ones_are_read_only(accounts
     campaign = running_campaign(campaigns, organiser)
     with pytest.raises(PermissionDenied):
         call(campaigns, "transition_campaign", campaign["id"], {"action": "close"}, token=token)
+    with pytest.raises(PermissionDenied):
+        call(campaigns, "update_campaign", campaign["id"], {"theme": "x"}, token=token)
+    changed = call(campaigns, "update_campaign", campaign["id"], {"theme": "质量第一"}, token=organiser)
+    assert changed["theme"] == "质量第一" and changed["status"] == "running" and changed["year"] == 2014
+    with pytest.raises(ValidationFailed):
+        call(campaigns, "update_campaign", campaign["id"], {"ends_on": "2014-08-01"}, token=organiser)
     call(campaigns, "transition_campaign", campaign["id"], {"action": "close"}, token=organiser)
     with pytest.raises(RuleViolation):
         call(campaigns, "update_campaign", campaign["id"], {"theme": "新主题"}, token=organiser)
@@ -227,7 +233,10 @@ def notice_body(**overrides):
     return body
 
 
-def test_notice_markdown_is_rendered_and_sanitised(campaigns, organiser):
+def test_notice_markdown_is_rendered_and_sanitised(accounts, campaigns, organiser):
+    _, token = enterprise(accounts)
+    with pytest.raises(PermissionDenied):
+        call(campaigns, "create_notice", notice_body(), token=token)
     notice = call(campaigns, "create_notice", notice_body(), token=organiser)
     html = notice["body_html"]["zh-CN"]
     assert "<strong>认真组织</strong>" in html
