@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from kombu import Queue
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 from nameko.amqp.publish import Publisher
 from nameko.dependency_providers import Config
 from nameko.exceptions import ContainerBeingKilled
@@ -25,20 +25,15 @@ from nameko.messaging import Consumer
 from shared.errors import NotFound, RuleViolation
 from shared.messaging import ATTEMPT_HEADER, dead_letter_queue_name
 from shared.rpc import rpc
-from shared.validation import load, page_of
+from shared.validation import PageQuerySchema, load, page_of
 
 log = logging.getLogger(__name__)
 
 PENDING, REDELIVERED = "pending", "redelivered"
 
 
-class DeadLetterQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class DeadLetterQuerySchema(PageQuerySchema):
     status = fields.String(load_default=PENDING, validate=validate.OneOf([PENDING, REDELIVERED, "all"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
 class DeadLetterSchema(Schema):
