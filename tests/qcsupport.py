@@ -80,3 +80,16 @@ def full_marks(sheet_code, fraction=1.0):
     from shared.judging import get_builtin_sheet
 
     return {item.code: round(item.max_points * fraction, 1) for item in get_builtin_sheet(sheet_code).items}
+
+
+def scores_totalling(sheet_code, total):
+    """Item scores on a sheet adding up to ``total``, taking points off the items in order."""
+    from shared.judging import get_builtin_sheet
+
+    items = {item.code: item.max_points for item in get_builtin_sheet(sheet_code).items}
+    missing = sum(items.values()) - total
+    for code in items:
+        cut = min(items[code], missing)
+        items[code] -= cut
+        missing -= cut
+    return items
