@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from services.qc import domain
 from shared.auth import Identity, TokenSigner
 from tests.factories import enterprise_body
-from tests.helpers import wait_until
+from tests.helpers import QueueTap, wait_until
 from tests.qcsupport import complete_steps, scores_totalling
 
 pytestmark = pytest.mark.e2e
@@ -91,8 +91,19 @@ def test_qc_conference_main_flow(http, stack):
 
     preview = http.get(f"{api}/qc/conferences/{conference_id}/grades", headers=organiser).json()
     assert [item["grade"] for item in preview["items"]] == ["一等奖", "二等奖", "三等奖"]
+    tap = QueueTap(stack.env["AMQP_URI"], "qc", "qc_grades_published", f"e2e-tap-qc-grades-{conference_id}")
     published = http.post(f"{api}/qc/conferences/{conference_id}/grades/publish", headers=organiser)
     assert published.status_code == 200, published.text
+    # What notifications consumes arrives on the broker with exactly these fields.
+    (envelope, _), = wait_until(tap.drain, message="qc_grades_published on the broker")
+    assert envelope["event_type"] == "qc_grades_published" and envelope["version"] == 1
+    payload = envelope["payload"]
+    assert (payload["conference_id"], payload["conference_name"], payload["year"]) == (
+        conference_id, "E2E成果发布会", 2026)
+    assert [set(item) for item in payload["results"]] == [
+        {"result_id", "enterprise_id", "group_name", "title", "score", "rank", "grade"}] * 3
+    assert payload["results"][0]["enterprise_id"] == results[0]["enterprise_id"]
+    assert http.post(f"{api}/qc/conferences/{conference_id}/grades/publish", headers=organiser).status_code == 422
     export = http.get(f"{api}/qc/conferences/{conference_id}/grades.xlsx", headers=organiser)
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("application/vnd.openxml")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
