@@ -180,6 +180,7 @@ def new_result(data, group, conference, now):
         "metrics": data.get("metrics") or [],
         "economic_benefit": data.get("economic_benefit"),
         "summary": data.get("summary"),
+        "attachments": [],
         "status": "draft",
         "created_at": now,
         "updated_at": now,
@@ -362,3 +363,50 @@ def grade(board, conference):
     scored = {row["result_id"]: row["score"] for row in board if row["score"] is not None}
     graded = judging.apply_rule(rule, judging.rank(scored))
     return [{"result_id": g.entry_id, "score": g.score, "rank": g.rank, "grade": g.grade} for g in graded]
+
+
+# -- attachments ------------------------------------------------------------------
+
+# Content types allowed on a result, with the leading bytes each file must start
+# with, so a renamed executable cannot pass as a PDF.
+_ZIP = (b"PK\x03\x04",)
+ATTACHMENT_TYPES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _ZIP,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _ZIP,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": _ZIP,
+}
+MAX_ATTACHMENTS = 10
+
+
+def check_attachment(result, filename, content_type, content, max_bytes):
+    fields = {}
+    if content_type not in ATTACHMENT_TYPES:
+        fields["content_type"] = [f"不支持的文件类型 / type not allowed: {content_type}; "
+                                  f"allowed: {', '.join(sorted(ATTACHMENT_TYPES))}"]
+    elif not content.startswith(ATTACHMENT_TYPES[content_type]):
+        fields["file"] = [f"文件内容与类型不符 / the file's content is not {content_type}"]
+    if not content:
+        fields["file"] = ["文件为空 / the file is empty"]
+    elif len(content) > max_bytes:
+        fields["file"] = [f"文件超过 {max_bytes // (1024 * 1024)} MB / file larger than {max_bytes} bytes"]
+    if not filename or len(filename) > 200 or "/" in filename or "\\" in filename:
+        fields["filename"] = ["文件名无效 / invalid file name"]
+    if fields:
+        raise ValidationFailed("附件不符合要求 / attachment refused", fields)
+    if len(result.get("attachments") or []) >= MAX_ATTACHMENTS:
+        raise RuleViolation(f"每项成果最多 {MAX_ATTACHMENTS} 个附件 / at most {MAX_ATTACHMENTS} attachments")
+
+
+def judge_may_read_result(identity, rounds, result_id):
+    """A judge reads a result's files only through a round that assigns it to them, without a conflict."""
+    for round_doc in rounds:
+        if result_id not in round_doc["entries"]:
+            continue
+        if (result_id, identity.judge_id) in conflict_map(round_doc):
+            return False
+        if identity.judge_id in round_doc["panels"].get(result_id, []):
+            return True
+    return False

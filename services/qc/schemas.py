@@ -184,6 +184,20 @@ class ConferenceSchema(Schema):
     created_at = fields.DateTime()
 
 
+class AttachmentSchema(Schema):
+    id = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    uploaded_at = fields.DateTime()
+
+
+class AttachmentUploadSchema(_Input):
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    content = fields.String(required=True, metadata={"description": "base64"})
+
+
 class ResultSchema(Schema):
     id = fields.String(attribute="_id")
     conference_id = fields.String()
@@ -199,6 +213,7 @@ class ResultSchema(Schema):
     metrics = fields.List(fields.Nested(MetricSchema))
     economic_benefit = fields.Float(allow_none=True)
     summary = fields.String(allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema))
     status = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -17,6 +17,8 @@ from services.qc import domain
 from services.qc.events import QC_GRADES_PUBLISHED, QC_RESULT_SUBMITTED, QC_ROUND_CLOSED
 from services.qc.repository import QcRepository
 from services.qc.schemas import (
+    AttachmentSchema,
+    AttachmentUploadSchema,
     AuditSchema,
     BatchScoresSchema,
     ConferenceSchema,
@@ -40,7 +42,7 @@ from services.qc.schemas import (
 )
 from shared import judging
 from shared.auth import CallerIdentity
-from shared.errors import NotFound, PermissionDenied, RuleViolation
+from shared.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from shared.events import make_event
 from shared.logging import CorrelationTracker
 from shared.messaging import envelope_of, event_handler
@@ -261,6 +263,44 @@ class QcService:
         domain.check_can_withdraw(result, conference, now)
         updated = self.store.update_result(result_id, {"status": "withdrawn", "updated_at": now}, "submitted")
         return self._dump_result(updated, conference)
+
+    @rpc
+    def add_attachment(self, result_id, payload):
+        """A file on a draft (or withdrawn) result, in GridFS; type allow-list and size limit from config."""
+        identity = self.caller.require("enterprise")
+        data = load(AttachmentUploadSchema(), payload)
+        result = self._result(identity, result_id)
+        conference = self._conference(result["conference_id"])
+        now = _now()
+        domain.check_editable(result, conference, now)
+        try:
+            content = base64.b64decode(data["content"], validate=True)
+        except ValueError:
+            raise ValidationFailed("附件内容须为 base64 / content must be base64", {"content": ["not base64"]})
+        max_bytes = int(self.config.get("QC_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+        domain.check_attachment(result, data["filename"], data["content_type"], content, max_bytes)
+        attachment = {"id": domain.new_id(), "filename": data["filename"], "content_type": data["content_type"],
+                      "size": len(content), "uploaded_at": now}
+        self.store.add_attachment(result_id, result["status"], attachment, content)
+        return AttachmentSchema().dump(attachment)
+
+    @rpc
+    def get_attachment(self, result_id, attachment_id):
+        """The file, for its enterprise, organisers, and judges assigned to the result without a conflict."""
+        identity = self.caller.require("enterprise", "organiser", "judge")
+        result = self.store.result(result_id)
+        if result is None:
+            raise NotFound("成果不存在 / result not found")
+        if identity.role == "judge":
+            if not domain.judge_may_read_result(identity, self.store.rounds_of(result["conference_id"]), result_id):
+                raise PermissionDenied("该成果未分配给您或须回避 / not assigned to you, or you are conflicted")
+        else:
+            domain.check_owns(identity, result, "成果")
+        attachment = next((a for a in result.get("attachments") or [] if a["id"] == attachment_id), None)
+        content = self.store.attachment_content(attachment_id) if attachment else None
+        if content is None:
+            raise NotFound("附件不存在 / attachment not found")
+        return {**AttachmentSchema().dump(attachment), "content": base64.b64encode(content).decode("ascii")}
 
     @rpc
     def list_results(self, query=None):

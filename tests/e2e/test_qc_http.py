@@ -59,6 +59,17 @@ def test_qc_conference_main_flow(http, stack):
         assert refused.status_code == 400 and "steps.总结和下一步打算" in refused.json()["fields"]
         http.patch(f"{api}/qc/results/{draft.json()['id']}", headers=headers,
                    json={"steps": complete_steps(domain.INNOVATIVE)})
+        if not results:  # one attachment through the multipart route is enough
+            pdf = b"%PDF-1.4\n% QC report\n"
+            uploaded = http.post(f"{api}/qc/results/{draft.json()['id']}/attachments", headers=headers,
+                                 files={"file": ("成果报告.pdf", pdf, "application/pdf")})
+            assert uploaded.status_code == 201, uploaded.text
+            download = http.get(f"{api}/qc/results/{draft.json()['id']}/attachments/{uploaded.json()['id']}",
+                                headers=headers)
+            assert download.content == pdf and download.headers["Content-Type"] == "application/pdf"
+            refused = http.post(f"{api}/qc/results/{draft.json()['id']}/attachments", headers=headers,
+                                files={"file": ("run.sh", b"#!/bin/sh", "text/x-shellscript")})
+            assert refused.status_code == 400 and "content_type" in refused.json()["fields"]
         submitted = http.post(f"{api}/qc/results/{draft.json()['id']}/submit", headers=headers)
         assert submitted.status_code == 200, submitted.text
         results.append(submitted.json())

@@ -1,4 +1,5 @@
 """qc on a real store and broker: projections, groups, conferences, results and their rules."""
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -161,3 +162,51 @@ def test_results_lock_at_the_deadline_plus_grace(qc, organiser):
     assert qc.call("get_result", result["id"], token=token)["status"] == "locked"
     with pytest.raises(RuleViolation):
         qc.call("withdraw_result", result["id"], token=token)
+
+
+def test_attachments_have_an_allow_list_a_size_limit_and_owners(container_factory, service_config, auth_secret):
+    container = container_factory(QcService, service_config("qc", QC_ATTACHMENT_MAX_BYTES=1000))
+    container.start()
+    qc = QcClient(container, auth_secret)
+    organiser = qc.token("organiser")
+    _, token = qc.enterprise()
+    _, other = qc.enterprise()
+    conference = qc.conference(organiser)
+    group = qc.group(token)
+    result = qc.call("create_result", {"conference_id": conference["id"], "group_id": group["id"],
+                                       "title": "成果"}, token=token)
+
+    def upload(content, content_type="application/pdf", filename="报告.pdf", who=token):
+        return qc.call("add_attachment", result["id"], {
+            "filename": filename, "content_type": content_type,
+            "content": base64.b64encode(content).decode()}, token=who)
+
+    pdf = b"%PDF-1.7\n" + b"x" * 100
+    attachment = upload(pdf)
+    assert attachment["size"] == len(pdf)
+    with pytest.raises(ValidationFailed) as raised:
+        upload(b"MZ\x90\x00" + b"x" * 10, "application/x-msdownload", "virus.exe")
+    assert "content_type" in raised.value.fields
+    with pytest.raises(ValidationFailed) as raised:
+        upload(b"MZ\x90\x00", "application/pdf")  # claims PDF, is not
+    assert "file" in raised.value.fields
+    with pytest.raises(ValidationFailed) as raised:
+        upload(b"%PDF-" + b"x" * 1000)
+    assert "file" in raised.value.fields
+    with pytest.raises(NotFound):
+        upload(pdf, who=other)
+
+    fetched = qc.call("get_attachment", result["id"], attachment["id"], token=token)
+    assert base64.b64decode(fetched["content"]) == pdf and fetched["filename"] == "报告.pdf"
+    assert qc.call("get_attachment", result["id"], attachment["id"], token=organiser)["size"] == len(pdf)
+    with pytest.raises(NotFound):
+        qc.call("get_attachment", result["id"], attachment["id"], token=other)
+    _, judge = qc.judge()
+    with pytest.raises(PermissionDenied):
+        qc.call("get_attachment", result["id"], attachment["id"], token=judge)
+    assert [a["id"] for a in qc.call("get_result", result["id"], token=token)["attachments"]] == [attachment["id"]]
+
+    qc.call("update_result", result["id"], {"steps": complete_steps(domain.PROBLEM_SELF_SET)}, token=token)
+    qc.call("submit_result", result["id"], token=token)
+    with pytest.raises(RuleViolation):
+        upload(pdf)

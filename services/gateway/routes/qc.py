@@ -1,5 +1,6 @@
 """Routes owned by the qc service (QC groups and the provincial results conference)."""
 import base64
+from urllib.parse import quote
 
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
@@ -7,6 +8,7 @@ from werkzeug.wrappers import Response
 from services.gateway.openapi import documented
 from services.gateway.routes.common import query_args
 from services.qc.schemas import (
+    AttachmentSchema,
     AuditSchema,
     BatchScoresSchema,
     ConferenceSchema,
@@ -28,10 +30,13 @@ from services.qc.schemas import (
     ShortlistSchema,
     UpdateGroupSchema,
 )
+from shared.errors import ValidationFailed
 from shared.http import http, parse_json
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TAG = "qc"
+# A ceiling on what the gateway reads from one upload; the service applies its own (lower) limit.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class QcRoutes:
@@ -225,3 +230,27 @@ class QcRoutes:
         exported = self.qc.export_grades(conference_id)
         return Response(base64.b64decode(exported["content"]), status=200, content_type=XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{exported["filename"]}"'})
+
+    # -- attachments
+    @http("POST", "/api/v1/qc/results/<result_id>/attachments")
+    @documented("上传附件 / attach a file to a draft result (multipart field `file`)", TAG,
+                response=AttachmentSchema, status=201, errors=("400", "404", "409", "422"),
+                description="PDF, PNG, JPEG, DOCX, XLSX or PPTX; the size limit is the service's "
+                            "QC_ATTACHMENT_MAX_BYTES (10 MB by default).")
+    def upload_qc_attachment(self, request, result_id):
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed("缺少文件 / a multipart field `file` is required", {"file": ["required"]})
+        # Read one byte past the largest allowed size so the service can refuse it without
+        # the gateway holding an arbitrarily large body.
+        content = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+        return 201, self.qc.add_attachment(result_id, {
+            "filename": upload.filename or "", "content_type": upload.mimetype or "",
+            "content": base64.b64encode(content).decode("ascii")})
+
+    @http("GET", "/api/v1/qc/results/<result_id>/attachments/<attachment_id>")
+    @documented("下载附件 / download an attachment", TAG, errors=("404",))
+    def download_qc_attachment(self, request, result_id, attachment_id):
+        found = self.qc.get_attachment(result_id, attachment_id)
+        return Response(base64.b64decode(found["content"]), status=200, content_type=found["content_type"],
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found['filename'])}"})

@@ -93,3 +93,17 @@ def test_sheets_by_type_and_round():
     assert domain.sheet_for(domain.DOCUMENT_REVIEW, domain.PROBLEM_ASSIGNED).code == "qc-problem-solving"
     assert domain.sheet_for(domain.DOCUMENT_REVIEW, domain.INNOVATIVE).code == "qc-innovative"
     assert domain.sheet_for(domain.PRESENTATION, domain.INNOVATIVE).code == "qc-presentation"
+
+
+def test_a_judge_reads_files_only_through_an_unconflicted_assignment():
+    from shared.auth import Identity
+
+    judge = Identity(user_id="u", role="judge", judge_id="j1")
+    assigned = {"entries": {"r1": {}}, "panels": {"r1": ["j1"]}, "conflicts": []}
+    other = {"entries": {"r1": {}}, "panels": {"r1": ["j2"]}, "conflicts": []}
+    conflicted = {"entries": {"r1": {}}, "panels": {"r1": []},
+                  "conflicts": [{"result_id": "r1", "judge_id": "j1", "reason": "same_employer"}]}
+    assert domain.judge_may_read_result(judge, [assigned], "r1")
+    assert not domain.judge_may_read_result(judge, [other], "r1")
+    assert not domain.judge_may_read_result(judge, [conflicted, assigned], "r1")
+    assert not domain.judge_may_read_result(judge, [], "r1")
