@@ -104,8 +104,9 @@ class QcRepository(Repository):
         return self.db.conferences.find_one_and_update({"_id": conference_id}, {"$set": changes},
                                                        return_document=ReturnDocument.AFTER)
 
-    def find_conferences(self, page, page_size):
-        return _sorted_page(self.db.conferences, {}, "-created_at", page, page_size)
+    def find_conferences(self, year, page, page_size):
+        query = {} if year is None else {"year": year}
+        return _sorted_page(self.db.conferences, query, "-created_at", page, page_size)
 
     def publish_grades(self, conference_id, grades, now, envelope):
         """Store the grades and stage the event, once: a second publish finds the status changed."""
@@ -167,8 +168,8 @@ class QcRepository(Repository):
         except NoFile:
             return None
 
-    def find_results(self, query, page, page_size):
-        return _sorted_page(self.db.results, query, "created_at", page, page_size)
+    def find_results(self, query, sort, page, page_size):
+        return _sorted_page(self.db.results, query, sort, page, page_size)
 
     def submitted_results(self, conference_id):
         return list(self.db.results.find({"conference_id": conference_id, "status": "submitted"})

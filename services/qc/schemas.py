@@ -94,6 +94,12 @@ class ResultQuerySchema(PageSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(["draft", "submitted", "withdrawn"]))
     type = fields.String(load_default=None, validate=validate.OneOf(domain.GROUP_TYPES))
     division_code = fields.String(load_default=None)
+    sort = fields.String(load_default="created_at", validate=validate.OneOf(
+        ["created_at", "-created_at", "submitted_at", "-submitted_at", "title", "group_name"]))
+
+
+class ConferenceQuerySchema(PageSchema):
+    year = fields.Integer(load_default=None, allow_none=True)
 
 
 class CreateRoundSchema(_Input):

@@ -21,6 +21,7 @@ from services.qc.schemas import (
     AttachmentUploadSchema,
     AuditSchema,
     BatchScoresSchema,
+    ConferenceQuerySchema,
     ConferenceSchema,
     CreateConferenceSchema,
     CreateGroupSchema,
@@ -183,8 +184,8 @@ class QcService:
     @rpc
     def list_conferences(self, query=None):
         self.caller.require()
-        params = load(PageSchema(), query)
-        items, total = self.store.find_conferences(params["page"], params["page_size"])
+        params = load(ConferenceQuerySchema(), query)
+        items, total = self.store.find_conferences(params["year"], params["page"], params["page_size"])
         return page_of([self._dump_conference(item) for item in items], total, params["page"], params["page_size"])
 
     @rpc
@@ -310,7 +311,7 @@ class QcService:
                    if params[key]}
         if identity.role == "enterprise":
             filters["enterprise_id"] = identity.enterprise_id
-        items, total = self.store.find_results(filters, params["page"], params["page_size"])
+        items, total = self.store.find_results(filters, params["sort"], params["page"], params["page_size"])
         conferences = {}
         dumped = []
         for item in items:

@@ -88,6 +88,12 @@ def test_enterprises_see_only_their_own_groups_and_results(qc, organiser):
     page = qc.call("list_groups", {"type": domain.INNOVATIVE, "page_size": 1}, token=organiser)
     assert page["total"] == 1 and page["items"][0]["type"] == domain.INNOVATIVE
     assert qc.call("list_groups", {}, token=organiser)["total"] == 3
+    other_year = qc.conference(organiser, year=2025)
+    assert [c["id"] for c in qc.call("list_conferences", {"year": 2025}, token=mine)["items"]] == [other_year["id"]]
+    second = qc.submitted_result(mine, conference["id"])
+    newest_first = qc.call("list_results", {"conference_id": conference["id"], "sort": "-submitted_at"},
+                           token=organiser)["items"]
+    assert [r["id"] for r in newest_first] == [second["id"], result["id"]]
     with pytest.raises(PermissionDenied):
         qc.call("create_conference", {}, token=mine)
 

@@ -11,6 +11,7 @@ from services.qc.schemas import (
     AttachmentSchema,
     AuditSchema,
     BatchScoresSchema,
+    ConferenceQuerySchema,
     ConferenceSchema,
     CreateConferenceSchema,
     CreateGroupSchema,
@@ -73,7 +74,7 @@ class QcRoutes:
         return 201, self.qc.create_conference(parse_json(request))
 
     @http("GET", "/api/v1/qc/conferences")
-    @documented("成果发布会列表 / list conferences", TAG, query=PageSchema)
+    @documented("成果发布会列表 / list conferences", TAG, query=ConferenceQuerySchema)
     def list_qc_conferences(self, request):
         return self.qc.list_conferences(query_args(request))
 
