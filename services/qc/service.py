@@ -54,7 +54,7 @@ from shared.validation import load, page_of
 SERVICE_NAME = "qc"
 log = logging.getLogger(__name__)
 
-XLSX_HEADERS = ["排名", "小组名称", "企业", "课题", "类型", "得分", "等级"]
+XLSX_HEADERS = ["小组名称", "企业", "课题", "类型", "得分", "排名", "等级"]
 
 
 def _now():
@@ -654,9 +654,9 @@ class QcService:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for item in graded:
-            sheet.append([item["rank"], item["group_name"], item["enterprise_name"], item["title"],
-                          domain.TYPE_NAMES[item["type"]], item["score"], item["grade"] or ""])
-        for column, width in zip("ABCDEFG", (6, 24, 30, 40, 22, 8, 8), strict=True):
+            sheet.append([item["group_name"], item["enterprise_name"], item["title"],
+                          domain.TYPE_NAMES[item["type"]], item["score"], item["rank"], item["grade"] or ""])
+        for column, width in zip("ABCDEFG", (24, 30, 40, 22, 8, 6, 8), strict=True):
             sheet.column_dimensions[column].width = width
         buffer = io.BytesIO()
         book.save(buffer)

@@ -118,4 +118,4 @@ def test_qc_conference_main_flow(http, stack):
     export = http.get(f"{api}/qc/conferences/{conference_id}/grades.xlsx", headers=organiser)
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("application/vnd.openxml")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
-    assert rows[0][1:] == ("小组名称", "企业", "课题", "类型", "得分", "等级") and len(rows) == 4
+    assert rows[0] == ("小组名称", "企业", "课题", "类型", "得分", "排名", "等级") and len(rows) == 4

@@ -245,6 +245,20 @@ def test_grades_by_quota_match_a_hand_computed_example(qc, organiser, qc_db):
     exported = qc.call("export_grades", conf["id"], token=organiser)
     sheet = load_workbook(io.BytesIO(base64.b64decode(exported["content"]))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("排名", "小组名称", "企业", "课题", "类型", "得分", "等级")
-    assert rows[1][1] == results[0]["group_name"] and rows[1][5] == 95 and rows[1][6] == "一等奖"
+    assert rows[0] == ("小组名称", "企业", "课题", "类型", "得分", "排名", "等级")
+    assert rows[1] == (results[0]["group_name"], results[0]["enterprise_name"], results[0]["title"],
+                       "问题解决型（自定目标）", 95, 1, "一等奖")
     assert len(rows) == 11
+
+
+def test_assignment_matches_expertise_to_the_entrants_industry(qc, organiser):
+    conf = qc.conference(organiser, judges_per_entry=1)
+    mining_id, mining = qc.enterprise(industry_code="B")
+    maker_id, maker = qc.enterprise(industry_code="C")
+    mine_result = qc.submitted_result(mining, conf["id"])
+    make_result = qc.submitted_result(maker, conf["id"])
+    miner_judge, _ = qc.judge(expertise=["B"])
+    maker_judge, _ = qc.judge(expertise=["C"])
+    qc.call("close_submissions", conf["id"], token=organiser)
+    round_doc = qc.call("start_document_review", conf["id"], {}, token=organiser)
+    assert round_doc["panels"] == {mine_result["id"]: [miner_judge], make_result["id"]: [maker_judge]}
