@@ -117,6 +117,12 @@ class QcRepository(Repository):
             )
             if updated.modified_count != 1:
                 raise Conflict("成绩已发布 / grades are already published")
+            # Each enterprise reads its own grade from its result.
+            for item in grades:
+                self.db.results.update_one(
+                    {"_id": item["result_id"]},
+                    {"$set": {"award": {key: item[key] for key in ("score", "rank", "grade")}}}, session=session,
+                )
             self.stage_event(session, envelope)
 
         self.in_transaction(work)

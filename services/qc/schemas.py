@@ -220,6 +220,7 @@ class ResultSchema(Schema):
     economic_benefit = fields.Float(allow_none=True)
     summary = fields.String(allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema))
+    award = fields.Dict(metadata={"description": "发布后的得分、排名、等级 / score, rank and grade once published"})
     status = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

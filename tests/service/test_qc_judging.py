@@ -241,6 +241,9 @@ def test_grades_by_quota_match_a_hand_computed_example(qc, organiser, qc_db):
                      "score": 95.0, "rank": 1, "grade": "一等奖"}
     with pytest.raises(RuleViolation):
         qc.call("publish_grades", conf["id"], token=organiser)
+    entrant = qc.token("enterprise", enterprise_id=results[1]["enterprise_id"])
+    own = qc.call("get_result", results[1]["id"], token=entrant)
+    assert own["award"] == {"score": 92.0, "rank": 2, "grade": "二等奖"}
 
     exported = qc.call("export_grades", conf["id"], token=organiser)
     sheet = load_workbook(io.BytesIO(base64.b64decode(exported["content"]))).active
