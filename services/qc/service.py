@@ -41,7 +41,7 @@ from services.qc.schemas import (
     ShortlistSchema,
     UpdateGroupSchema,
 )
-from shared import judging
+from shared import deadletters, judging
 from shared.auth import CallerIdentity
 from shared.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from shared.events import make_event
@@ -65,7 +65,7 @@ def _truthy(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-class QcService:
+class QcService(deadletters.DeadLetterAdmin):
     name = SERVICE_NAME
 
     store = MongoStore(QcRepository)
