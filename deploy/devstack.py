@@ -294,16 +294,16 @@ def run():
     say("logs in var/log/; press Ctrl-C to stop what this command started")
 
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    try:
-        while not stopping:
-            for name, process in started.items():
-                if process.poll() is not None:
-                    say(f"{name} exited with code {process.returncode}; stopping the rest")
-                    stopping.append(True)
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    # Installed explicitly: a shell that starts us in the background sets
+    # SIGINT to "ignore", and Python would then never raise KeyboardInterrupt.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    while not stopping:
+        for name, process in started.items():
+            if process.poll() is not None:
+                say(f"{name} exited with code {process.returncode}; stopping the rest")
+                stopping.append(True)
+        time.sleep(0.5)
     shutdown(started)
     return 0
 

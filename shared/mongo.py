@@ -9,12 +9,13 @@ by a publish.
 from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.errors import DuplicateKeyError
 
 from shared.outbox import OUTBOX_COLLECTION, OUTBOX_INDEXES, OutboxRelay, outbox_record
 
 PROCESSED_EVENTS = "processed_events"
+DEAD_LETTERS = "dead_letters"
 
 
 def utcnow():
@@ -47,6 +48,7 @@ class Repository:
             PROCESSED_EVENTS: [
                 IndexModel([("event_id", ASCENDING), ("handler", ASCENDING)], unique=True)
             ],
+            DEAD_LETTERS: [IndexModel([("status", ASCENDING), ("dead_at", DESCENDING)])],
         }
         for klass in reversed(cls.__mro__):
             indexes.update(getattr(klass, "INDEXES", {}))
@@ -115,6 +117,27 @@ class Repository:
             return self.in_transaction(txn)
         except DuplicateKeyError:
             return False
+
+    # -- dead letters (see shared/deadletters.py) ---------------------------------
+
+    def archive_dead_letter(self, document):
+        self.db[DEAD_LETTERS].insert_one(document)
+
+    def find_dead_letters(self, status=None, page=1, page_size=20):
+        selector = {"status": status} if status else {}
+        cursor = (
+            self.db[DEAD_LETTERS].find(selector).sort([("dead_at", DESCENDING), ("_id", ASCENDING)])
+            .skip((page - 1) * page_size).limit(page_size)
+        )
+        return list(cursor), self.db[DEAD_LETTERS].count_documents(selector)
+
+    def dead_letter(self, dead_letter_id):
+        return self.db[DEAD_LETTERS].find_one({"_id": dead_letter_id})
+
+    def mark_dead_letter(self, dead_letter_id, status, when):
+        self.db[DEAD_LETTERS].update_one(
+            {"_id": dead_letter_id}, {"$set": {"status": status, "redelivered_at": when}}
+        )
 
 
 class MongoStore(DependencyProvider):

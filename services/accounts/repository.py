@@ -37,20 +37,17 @@ class AccountsRepository(Repository):
     }
 
     def register_enterprise(self, enterprise, user, envelope):
-        def work(session):
-            self.db.enterprises.insert_one(enterprise, session=session)
-            self.db.users.insert_one(user, session=session)
-            self.stage_event(session, envelope)
-
-        try:
-            self.in_transaction(work)
-        except DuplicateKeyError as error:
-            raise _conflict_from(error)
+        self._insert_with_event([("enterprises", enterprise), ("users", user)], envelope)
 
     def register_judge(self, judge, user, envelope):
+        self._insert_with_event([("judges", judge), ("users", user)], envelope)
+
+    def _insert_with_event(self, documents, envelope):
+        """Insert related documents and their event together, or nothing."""
+
         def work(session):
-            self.db.judges.insert_one(judge, session=session)
-            self.db.users.insert_one(user, session=session)
+            for collection, document in documents:
+                self.db[collection].insert_one(document, session=session)
             self.stage_event(session, envelope)
 
         try:

@@ -9,6 +9,7 @@ from shared.standards import (
     normalise_uscc,
     validate_uscc,
 )
+from shared.validation import PageQuerySchema
 
 PASSWORD = validate.Length(min=8, max=128, error="密码长度须为 8–128 个字符 / password must be 8–128 characters")
 
@@ -125,12 +126,7 @@ class RegisterJudgeSchema(CreateUserSchema):
             raise ValidationError("不是青海省的行政区划代码 / not a Qinghai division code (GB/T 2260)")
 
 
-class PageSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class PageSchema(PageQuerySchema):
     division_code = fields.String(load_default=None)
     industry_code = fields.String(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=100))

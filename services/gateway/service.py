@@ -8,12 +8,12 @@ The route classes are reached through their modules, not imported by name:
 ``nameko run`` treats every class in this module that has entrypoints as a
 service, and the mixins alone are not services.
 """
-from services.gateway.routes import accounts, campaigns, notifications, platform
+from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
 
 
 class GatewayService(platform.PlatformRoutes, accounts.AccountsRoutes, notifications.NotificationsRoutes,
-                     campaigns.CampaignsRoutes):
+                     qc.QcRoutes, campaigns.CampaignsRoutes):
     name = "gateway"
 
     correlation = CorrelationTracker()

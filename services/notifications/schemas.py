@@ -1,15 +1,11 @@
 """Validation at the notifications service's edges."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.notifications.domain import DEFAULT_LOCALE, LOCALES
+from shared.validation import PageQuerySchema
 
 
-class InboxQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+class InboxQuerySchema(PageQuerySchema):
     unread_only = fields.Boolean(load_default=False)
     locale = fields.String(load_default=DEFAULT_LOCALE, validate=validate.OneOf(LOCALES))
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from services.notifications import domain
 from services.notifications.repository import NotificationsRepository
 from services.notifications.schemas import InboxQuerySchema, MessageSchema
+from shared import deadletters
 from shared.auth import CallerIdentity
 from shared.logging import CorrelationTracker
 from shared.messaging import envelope_of, event_handler
@@ -24,7 +25,7 @@ def _now():
     return datetime.now(UTC)
 
 
-class NotificationsService:
+class NotificationsService(deadletters.DeadLetterAdmin):
     name = SERVICE_NAME
 
     store = MongoStore(NotificationsRepository)

@@ -157,3 +157,13 @@ def test_health_is_503_when_a_service_does_not_answer(request, vhost_pipeline, m
             assert body["services"]["accounts"]["status"] == "unavailable"
         finally:
             devstack.stop_processes(lonely.processes)
+
+
+def test_dead_letters_are_for_organisers_only(http, stack):
+    body = enterprise_body()
+    register(http, stack, body)
+    token = login(http, stack, body["contact_email"], body["password"]).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert http.get(f"{stack.api}/admin/dead-letters", headers=headers).status_code == 403
+    missing = http.post(f"{stack.api}/admin/dead-letters/nosuch/abc/redeliver", headers=headers)
+    assert missing.status_code == 404

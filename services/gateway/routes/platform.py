@@ -1,9 +1,13 @@
 """Health and the API description."""
 import eventlet
+from nameko.exceptions import MethodNotFound
 from nameko.rpc import RpcProxy
 
 from services.gateway.openapi import build_spec, documented
+from services.gateway.routes.common import query_args
 from services.gateway.schemas import HealthSchema
+from shared.deadletters import DeadLetterQuerySchema
+from shared.errors import NotFound
 from shared.http import http, json_response
 
 HEALTH_TIMEOUT = 3.0
@@ -52,3 +56,24 @@ class PlatformRoutes:
         if cls._openapi is None:
             cls._openapi = build_spec(cls)
         return json_response(cls._openapi)
+
+    @http("GET", "/api/v1/admin/dead-letters")
+    @documented("死信列表 / events that failed every retry, per service (organisers)", "platform",
+                query=DeadLetterQuerySchema)
+    def list_dead_letters(self, request):
+        query = query_args(request)
+        results = {}
+        for name in backend_services(type(self)):
+            try:
+                results[name] = getattr(self, name).list_dead_letters(query)
+            except MethodNotFound:  # this service consumes no events
+                continue
+        return {"services": results, "total": sum(page["total"] for page in results.values())}
+
+    @http("POST", "/api/v1/admin/dead-letters/<service>/<dead_letter_id>/redeliver")
+    @documented("重新投递死信 / send a dead letter to its handler again (organisers)", "platform",
+                errors=("404", "422"))
+    def redeliver_dead_letter(self, request, service, dead_letter_id):
+        if service not in backend_services(type(self)):
+            raise NotFound("服务不存在 / no such service")
+        return getattr(self, service).redeliver_dead_letter(dead_letter_id)
