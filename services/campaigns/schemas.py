@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from services.campaigns.domain import ACTIVITY_KINDS, CAMPAIGN_STATES, CAMPAIGN_TRANSITIONS
 from shared.audience import AudienceSchema
 from shared.standards import is_qinghai_division
+from shared.validation import PageQuerySchema
 
 TEXT = validate.Length(min=1, max=200)
 DEPARTMENT = fields.String(validate=validate.Length(min=1, max=60))
@@ -61,9 +62,8 @@ class CampaignSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ListQuerySchema(_Strict):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class ListQuerySchema(PageQuerySchema):
+    pass
 
 
 class CampaignQuerySchema(ListQuerySchema):
