@@ -2,7 +2,7 @@
 import uuid
 
 from shared.auth import Identity
-from shared.errors import NotFound, PermissionDenied
+from shared.errors import NotFound, PermissionDenied, ValidationFailed
 
 
 def new_id():
@@ -77,3 +77,60 @@ def check_can_view_enterprise(identity, enterprise_id):
         # Do not confirm that another enterprise's id exists.
         raise NotFound("企业不存在 / enterprise not found")
     raise PermissionDenied("无权查看该企业 / not permitted to view this enterprise")
+
+
+def row_error(row_number, uscc, fields):
+    return {"row": row_number, "uscc": uscc, "errors": fields}
+
+
+def screen_import_rows(rows, load_row):
+    """Split rows into loaded good ones and a per-row error report.
+
+    ``load_row(raw)`` returns the normalised row or raises ValidationFailed.
+    Row numbers come from the file (``row``) or the position (1-based). A
+    USCC or contact email repeated in the file is refused on its later rows.
+    """
+    good, errors = [], []
+    seen_uscc, seen_email = {}, {}
+    for index, raw in enumerate(rows, start=1):
+        number = raw.get("row") if isinstance(raw, dict) and raw.get("row") else index
+        uscc = raw.get("uscc") if isinstance(raw, dict) else None
+        try:
+            data = load_row(raw)
+        except ValidationFailed as error:
+            errors.append(row_error(number, uscc, error.fields))
+            continue
+        data["row"] = number
+        duplicate = {}
+        if data["uscc"] in seen_uscc:
+            duplicate["uscc"] = [f"与第{seen_uscc[data['uscc']]}行重复 / duplicates row {seen_uscc[data['uscc']]}"]
+        if data["contact_email"] in seen_email:
+            duplicate["contact_email"] = [
+                f"与第{seen_email[data['contact_email']]}行重复 / duplicates row {seen_email[data['contact_email']]}"]
+        if duplicate:
+            errors.append(row_error(number, data["uscc"], duplicate))
+            continue
+        seen_uscc[data["uscc"]] = number
+        seen_email[data["contact_email"]] = number
+        good.append(data)
+    return good, errors
+
+
+ALREADY_REGISTERED_USCC = "该统一社会信用代码已注册 / this USCC is already registered"
+ALREADY_REGISTERED_EMAIL = "该邮箱已注册 / this email is already registered"
+
+
+def drop_existing(good, existing_usccs, existing_emails):
+    """Rows whose USCC or email is already in the directory become errors."""
+    keep, errors = [], []
+    for data in good:
+        problems = {}
+        if data["uscc"] in existing_usccs:
+            problems["uscc"] = [ALREADY_REGISTERED_USCC]
+        if data["contact_email"] in existing_emails:
+            problems["contact_email"] = [ALREADY_REGISTERED_EMAIL]
+        if problems:
+            errors.append(row_error(data["row"], data["uscc"], problems))
+        else:
+            keep.append(data)
+    return keep, errors

@@ -2,7 +2,7 @@
 import re
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
 from shared.mongo import Repository
@@ -54,6 +54,48 @@ class AccountsRepository(Repository):
             self.in_transaction(work)
         except DuplicateKeyError as error:
             raise _conflict_from(error)
+
+    def existing_usccs(self, usccs):
+        found = self.db.enterprises.find({"uscc": {"$in": list(usccs)}}, {"uscc": 1})
+        return {doc["uscc"] for doc in found}
+
+    def existing_usernames(self, usernames):
+        found = self.db.users.find({"username": {"$in": list(usernames)}}, {"username": 1})
+        return {doc["username"] for doc in found}
+
+    def import_enterprises(self, triples):
+        """Insert (enterprise, user, envelope) triples; return the ones stored
+        and a {enterprise_id: Conflict} map for the ones refused.
+
+        One transaction for the whole chunk: the rows were screened against
+        the directory just before, so a chunk almost always commits in one
+        round trip. If a concurrent registration took a USCC or email in the
+        meantime, the chunk rolls back whole and each row is retried in its
+        own transaction, so one late duplicate never blocks its neighbours
+        and no row is ever half written.
+        """
+        def chunk(session):
+            self.db.enterprises.insert_many([t[0] for t in triples], ordered=True, session=session)
+            self.db.users.insert_many([t[1] for t in triples], ordered=True, session=session)
+            for _, _, envelope in triples:
+                self.stage_event(session, envelope)
+
+        try:
+            self.in_transaction(chunk)
+            return list(triples), {}
+        except (BulkWriteError, DuplicateKeyError):
+            pass
+        stored, refused = [], {}
+        for enterprise, user, envelope in triples:
+            try:
+                self.register_enterprise(enterprise, user, envelope)
+                stored.append((enterprise, user, envelope))
+            except Conflict as conflict:
+                refused[enterprise["_id"]] = conflict
+        return stored, refused
+
+    def count_enterprises(self, query):
+        return self.db.enterprises.count_documents(query)
 
     def add_user(self, user):
         try:

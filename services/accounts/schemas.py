@@ -1,7 +1,8 @@
 """Validation at the accounts service's edges (RPC input, responses)."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
 from shared.standards import (
+    enterprise_size_from_name,
     is_enterprise_size,
     is_industry_section,
     is_qinghai_division,
@@ -54,6 +55,37 @@ class RegisterEnterpriseSchema(Schema):
         data["contact_email"] = data["contact_email"].strip().lower()
         data["name"] = data["name"].strip()
         return data
+
+
+class ImportEnterpriseRowSchema(RegisterEnterpriseSchema):
+    """One row of a directory import: an enterprise without a password.
+
+    Its user is created without a password and cannot log in until activated.
+    Sizes may be given in Chinese (大型, 中型企业…); empty cells mean "not given".
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("password",)
+
+    row = fields.Integer(load_default=None, allow_none=True, metadata={"description": "file line number"})
+
+    @pre_load
+    def _blank_cells(self, data, **_):
+        if not isinstance(data, dict):
+            return data
+        cleaned = {key: (value.strip() if isinstance(value, str) else value) for key, value in data.items()}
+        for key in ("size", "group_company", "contact_name"):
+            if cleaned.get(key) in ("", None):
+                cleaned[key] = None
+        if cleaned.get("size"):
+            cleaned["size"] = enterprise_size_from_name(cleaned["size"]) or cleaned["size"]
+        return cleaned
+
+
+class ImportRequestSchema(Schema):
+    rows = fields.List(fields.Dict(), required=True, validate=validate.Length(
+        min=1, max=20000, error="每次导入 1–20000 行 / between 1 and 20000 rows per call"))
 
 
 class LoginSchema(Schema):
@@ -142,3 +174,16 @@ class TokenSchema(Schema):
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(UserSchema)
+
+
+class ImportRowErrorSchema(Schema):
+    row = fields.Integer()
+    uscc = fields.String(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportReportSchema(Schema):
+    received = fields.Integer()
+    imported = fields.Integer()
+    failed = fields.Integer()
+    errors = fields.List(fields.Nested(ImportRowErrorSchema))

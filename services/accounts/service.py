@@ -13,6 +13,8 @@ from services.accounts.events import ENTERPRISE_REGISTERED, JUDGE_REGISTERED
 from services.accounts.repository import AccountsRepository
 from services.accounts.schemas import (
     EnterpriseSchema,
+    ImportEnterpriseRowSchema,
+    ImportRequestSchema,
     JudgeSchema,
     LoginSchema,
     PageSchema,
@@ -20,6 +22,7 @@ from services.accounts.schemas import (
     RegisterJudgeSchema,
     UserSchema,
 )
+from shared.audience import AudienceSchema, enterprise_query
 from shared.auth import CallerIdentity, hash_password, signer_from_config, verify_password
 from shared.errors import NotAuthenticated, NotFound
 from shared.events import make_event
@@ -62,22 +65,76 @@ class AccountsService:
             data["contact_email"], data.get("contact_name") or data["name"], "enterprise",
             hash_password(data["password"]), now, enterprise_id=enterprise["_id"],
         )
-        event = make_event(ENTERPRISE_REGISTERED, self.name, {
+        self.store.register_enterprise(enterprise, user, self._registered_event(enterprise, user))
+        log.info("enterprise %s registered (%s)", enterprise["_id"], enterprise["division_code"])
+        return {"enterprise": EnterpriseSchema().dump(enterprise), "user": UserSchema().dump(user)}
+
+    def _registered_event(self, enterprise, user):
+        return make_event(ENTERPRISE_REGISTERED, self.name, {
             "enterprise_id": enterprise["_id"], "user_id": user["_id"], "name": enterprise["name"],
             "uscc": enterprise["uscc"], "division_code": enterprise["division_code"],
             "industry_code": enterprise["industry_code"], "size": enterprise["size"],
             "group_company": enterprise["group_company"], "contact_email": enterprise["contact_email"],
         })
-        self.store.register_enterprise(enterprise, user, event)
-        log.info("enterprise %s registered (%s)", enterprise["_id"], enterprise["division_code"])
-        return {"enterprise": EnterpriseSchema().dump(enterprise), "user": UserSchema().dump(user)}
+
+    @rpc
+    def import_enterprises(self, rows):
+        """Organisers import a directory: good rows stored, bad rows reported.
+
+        Returns {received, imported, failed, errors: [{row, uscc, errors}]}.
+        Each stored enterprise gets an enterprise user with no password (it
+        cannot log in until activated) and an ``enterprise_registered`` event.
+        """
+        self.caller.require("organiser")
+        rows = load(ImportRequestSchema(), {"rows": rows})["rows"]
+        schema = ImportEnterpriseRowSchema()
+        good, errors = domain.screen_import_rows(rows, lambda raw: load(schema, raw))
+        imported = 0
+        chunk_size = int(self.config.get("IMPORT_CHUNK_SIZE", 500))
+        for start in range(0, len(good), chunk_size):
+            imported += self._import_chunk(good[start:start + chunk_size], errors)
+        errors.sort(key=lambda error: error["row"])
+        log.info("directory import: %d rows, %d imported, %d refused", len(rows), imported, len(errors))
+        return {"received": len(rows), "imported": imported, "failed": len(errors), "errors": errors}
+
+    def _import_chunk(self, chunk, errors):
+        keep, refused = domain.drop_existing(
+            chunk,
+            self.store.existing_usccs(data["uscc"] for data in chunk),
+            self.store.existing_usernames(data["contact_email"] for data in chunk),
+        )
+        errors.extend(refused)
+        now = _now()
+        triples, rows_by_id = [], {}
+        for data in keep:
+            enterprise = domain.new_enterprise(data, now)
+            user = domain.new_user(data["contact_email"], data.get("contact_name") or data["name"],
+                                   "enterprise", None, now, enterprise_id=enterprise["_id"])
+            triples.append((enterprise, user, self._registered_event(enterprise, user)))
+            rows_by_id[enterprise["_id"]] = data
+        if not triples:
+            return 0
+        stored, conflicts = self.store.import_enterprises(triples)
+        for enterprise_id, conflict in conflicts.items():
+            data = rows_by_id[enterprise_id]
+            errors.append(domain.row_error(data["row"], data["uscc"], conflict.fields))
+        return len(stored)
+
+    @rpc
+    def count_audience(self, audience):
+        """How many enterprises a notice audience reaches (the composer's preview)."""
+        self.caller.require("organiser")
+        rule = load(AudienceSchema(), audience)
+        return {"enterprises": self.store.count_enterprises(enterprise_query(rule)), "audience": rule}
 
     @rpc
     def login(self, payload):
         data = load(LoginSchema(), payload)
         user = self.store.user_by_username(data["username"])
-        ok = verify_password(user["password_hash"] if user else _DUMMY_HASH, data["password"])
-        if not (user and ok and user.get("active", True)):
+        # Imported users have no password until they are activated.
+        stored_hash = (user or {}).get("password_hash")
+        ok = verify_password(stored_hash or _DUMMY_HASH, data["password"])
+        if not (user and stored_hash and ok and user.get("active", True)):
             raise NotAuthenticated("用户名或密码错误 / wrong username or password")
         signer = signer_from_config(self.config)
         identity = domain.identity_for(user)

@@ -8,12 +8,12 @@ The route classes are reached through their modules, not imported by name:
 ``nameko run`` treats every class in this module that has entrypoints as a
 service, and the mixins alone are not services.
 """
-from services.gateway.routes import accounts, notifications, platform, qc
+from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
 
 
 class GatewayService(platform.PlatformRoutes, accounts.AccountsRoutes, notifications.NotificationsRoutes,
-                     qc.QcRoutes):
+                     qc.QcRoutes, campaigns.CampaignsRoutes):
     name = "gateway"
 
     correlation = CorrelationTracker()

@@ -1,8 +1,10 @@
 """Routes owned by the accounts service."""
 from nameko.rpc import RpcProxy
 
+from services.accounts.import_file import parse_directory
 from services.accounts.schemas import (
     EnterpriseSchema,
+    ImportReportSchema,
     JudgeSchema,
     LoginSchema,
     PageSchema,
@@ -12,6 +14,8 @@ from services.accounts.schemas import (
 )
 from services.gateway.openapi import documented
 from services.gateway.routes.common import query_args
+from shared.audience import AudienceSchema
+from shared.errors import ValidationFailed
 from shared.http import http, parse_json
 
 
@@ -29,6 +33,29 @@ class AccountsRoutes:
     @documented("企业名录 / list enterprises (organisers)", "accounts", query=PageSchema)
     def list_enterprises(self, request):
         return self.accounts.list_enterprises(query_args(request))
+
+    @http("POST", "/api/v1/enterprises/import")
+    @documented("导入企业名录 / import a directory from CSV or XLSX (organisers)", "accounts",
+                response=ImportReportSchema, errors=("400",),
+                description="multipart/form-data with a `file` part, or the raw file as the body "
+                            "(text/csv or the XLSX type). Good rows are imported; bad rows come back "
+                            "in `errors` with their line number. 导入的企业需激活后才能登录.")
+    def import_enterprises(self, request):
+        upload = request.files.get("file")
+        if upload is not None:
+            data, filename, content_type = upload.read(), upload.filename or "", upload.mimetype
+        else:
+            data = request.get_data()
+            filename, content_type = request.args.get("filename", ""), request.mimetype
+        if not data:
+            raise ValidationFailed("请上传文件 / upload a CSV or XLSX file", {"file": ["required"]})
+        return self.accounts.import_enterprises(parse_directory(data, filename, content_type))
+
+    @http("POST", "/api/v1/notices/audience-count")
+    @documented("受众预览 / how many enterprises an audience reaches (organisers)", "notices",
+                request=AudienceSchema, errors=("400",))
+    def count_audience(self, request):
+        return self.accounts.count_audience(parse_json(request))
 
     @http("GET", "/api/v1/enterprises/<enterprise_id>")
     @documented("企业详情 / one enterprise", "accounts", response=EnterpriseSchema, errors=("404",))
