@@ -19,6 +19,7 @@ ERROR_STATUSES = {
     "404": "不存在 / not found",
     "409": "冲突或重复 / conflict",
     "422": "业务规则拒绝 / refused by a rule",
+    "429": "尝试次数过多 / too many attempts",
 }
 
 
