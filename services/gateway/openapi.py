@@ -42,7 +42,8 @@ def http_routes(service_cls):
     for name in sorted(dir(service_cls)):
         fn = getattr(service_cls, name)
         for entrypoint in getattr(fn, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, HttpRequestHandler):
+            # Portal pages (``in_api = False``) are HTML, not part of the API contract.
+            if isinstance(entrypoint, HttpRequestHandler) and getattr(entrypoint, "in_api", True):
                 for method in entrypoint.method.split(","):
                     routes.append((method.strip().upper(), entrypoint.url, fn))
     return routes
