@@ -97,23 +97,40 @@ def browser():
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run deploy/system-deps.sh (make test does)")
-    with sync_playwright() as playwright:
-        # launch() gives chromium a fresh temporary --user-data-dir (Playwright refuses one in
-        # args); each test then gets its own context (cookies, storage) below.
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    manager = sync_playwright()
+    playwright = manager.start()
+    # launch() gives chromium a fresh temporary --user-data-dir (Playwright refuses one in
+    # args); each test then gets its own context (cookies, storage) below.
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        # Playwright's own stop() waits for its driver process through asyncio's child
+        # watcher, which never fires under eventlet's monkey-patching (the test process
+        # runs nameko): end the driver directly instead.
+        manager._client._transport._proc.kill()
 
 
 @pytest.fixture
-def page(browser, stack):
+def page(browser, stack, request):
     context = browser.new_context(base_url=stack.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15000)
     tab = context.new_page()
     yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:  # the page as it was when the test failed
+        screenshot(tab, f"failed-{request.node.name}")
+        with open(os.path.join(SCREENSHOTS, f"failed-{request.node.name}.html"), "w") as handle:
+            handle.write(tab.content())
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
 
 
 def screenshot(page, name):

@@ -20,7 +20,7 @@ class InboxPages:
     notifications = RpcProxy("notifications")
 
     @page("GET", "/inbox")
-    def inbox(self, request):
+    def inbox_page(self, request):
         result = self.notifications.list_inbox(inbox_query(request))
         result["items"] = required_first(result["items"])
         return render(request, "portal/inbox.html", inbox=result)
