@@ -108,6 +108,19 @@ def test_a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(browse
     assert login.status_code == 200
 
 
+def test_logout_needs_the_token_of_a_live_session(browser_like, stack):
+    body = registered(stack)
+    sign_in(browser_like, stack, body["contact_email"], body["password"])
+    assert browser_like.post(f"{stack.url}/logout", allow_redirects=False).status_code == 403
+    assert browser_like.get(f"{stack.url}/enterprise").status_code == 200  # still signed in
+    token = csrf_from(browser_like.get(f"{stack.url}/enterprise"))
+    out = browser_like.post(f"{stack.url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert out.status_code == 303 and out.headers["Location"] == "/login"
+    assert browser_like.get(f"{stack.url}/enterprise", allow_redirects=False).status_code == 303
+    # Signed out (or expired), there is nothing to protect: logging out again just goes to /login.
+    assert browser_like.post(f"{stack.url}/logout", allow_redirects=False).status_code == 303
+
+
 def test_login_form_without_csrf_is_refused(browser_like, stack):
     body = registered(stack)
     browser_like.get(f"{stack.url}/login")
@@ -173,6 +186,8 @@ def test_html_errors_for_pages_json_errors_for_the_api(browser_like, stack):
     page = browser_like.get(f"{stack.url}/no-such-page")
     assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
     assert "页面不存在" in page.text
+    wrong_method = browser_like.get(f"{stack.url}/logout")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["Content-Type"]
     api = browser_like.get(f"{stack.api}/no-such-route")
     assert api.status_code == 404 and api.json()["error"] == "not_found"
 

@@ -51,7 +51,7 @@ class AuthPages:
                           form=Form(values, error), next=target)
         return signed_in(request, result["token"], target or home_for_role(result["user"]["role"]))
 
-    @page("POST", "/logout", public=True)
+    @page("POST", "/logout", public=True, csrf="signed-in")  # an expired session can still leave
     def logout(self, request):
         response = redirect("/login")
         session.clear_cookie(response, request, session.SESSION_COOKIE)

@@ -102,7 +102,9 @@ class PageEntrypoint(JsonHttpEntrypoint):
     def refusal(self, request):
         """A response instead of running the page, or None to run it."""
         portal = request.portal
-        if request.method == "POST" and self.csrf:
+        # csrf="signed-in": only a signed-in session has something to protect (logout).
+        needs_csrf = self.csrf and (self.csrf != "signed-in" or portal.identity is not None)
+        if request.method == "POST" and needs_csrf:
             sent = request.form.get(session.CSRF_FIELD) or request.headers.get(session.CSRF_HEADER)
             if not self.csrf_signer.valid(portal.session_key, sent):
                 return error_page(request, 403, i18n.N_(
