@@ -42,8 +42,9 @@ def test_an_enterprise_registers_and_reads_its_welcome(page, stack):
     page.fill("#contact_email", "not-an-email")
     page.fill("#password", body["password"])
     page.click("#register-submit")
-    expect(page.locator("#uscc-error")).to_be_visible()
-    expect(page.locator("#contact_email-error")).to_be_visible()
+    expect(page.locator("#uscc-error")).to_contain_text("校验")  # the service's own words, Chinese half
+    expect(page.locator("#uscc-error")).not_to_contain_text(" / ")
+    expect(page.locator("#contact_email-error")).to_have_text("不是有效的邮箱地址。")
     expect(page.locator("#name")).to_have_value(body["name"])  # what was typed is kept
 
     page.fill("#uscc", body["uscc"])

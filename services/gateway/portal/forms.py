@@ -4,6 +4,17 @@ Validation is the services' job; a form page posts to the same RPC the API uses 
 the ``ValidationFailed`` / ``Conflict`` field messages next to each field (see
 ``templates/portal/_forms.html`` for the matching macros).
 """
+from services.gateway.portal.i18n import N_
+
+# marshmallow's own field messages reach the page in English; these have catalogue entries
+# (the services' own messages are "中文 / English" and are split by locale instead).
+MARSHMALLOW_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Not a valid email address."),
+    N_("Field may not be null."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+)
 
 SECRET_FIELDS = ("password", "current_password", "new_password", "new_password_confirm", "csrf_token")
 

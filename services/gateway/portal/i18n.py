@@ -70,5 +70,7 @@ def environment(locale):
     )
     env.install_gettext_translations(translations(locale), newstyle=True)
     env.globals["locale"] = locale
-    env.filters["bilingual"] = lambda text: bilingual(text, locale)
+    # For messages from services: a catalogue entry if there is one (plain gettext, so the
+    # text is still autoescaped, unlike ``_()`` in a template), else the locale's half.
+    env.filters["bilingual"] = lambda text: bilingual(translations(locale).gettext(text), locale)
     return env
