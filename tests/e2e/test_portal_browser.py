@@ -163,3 +163,10 @@ def test_the_language_switch_translates_labels(page, stack):
     page.goto("/login")  # the choice is remembered
     expect(page.locator("h1")).to_have_text("Sign in")
     screenshot(page, "language-switch-english")
+
+
+def test_the_vendored_chart_library_loads_from_the_gateway(page, stack):
+    # For the statistics and leaderboard pages to come: served locally and allowed by the CSP.
+    page.goto("/login")
+    page.add_script_tag(url="/static/vendor/chart.js-4.6.1/chart.umd.min.js")
+    assert page.evaluate("typeof Chart === 'function' && Chart.version") == "4.6.1"
