@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
-.PHONY: run test lint bench demo up down admin venv system-deps clean
+.PHONY: run test lint bench demo up down admin venv system-deps clean messages
 
 ## The virtualenv, rebuilt whenever a pinned requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -28,6 +28,14 @@ run: venv
 test: venv system-deps
 	@$(PY) -m deploy.devstack broker
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Portal messages: extract from templates and portal code, merge into every catalogue.
+## Then translate the new empty msgstr in services/gateway/translations/zh_CN (a test checks).
+MESSAGES := services/gateway/translations
+messages: venv
+	$(VENV)/bin/pybabel extract -F services/gateway/babel.cfg -o $(MESSAGES)/messages.pot \
+		--no-location --sort-output --omit-header -w 100 .
+	$(VENV)/bin/pybabel update -i $(MESSAGES)/messages.pot -d $(MESSAGES) -D messages -w 100 --no-fuzzy-matching
 
 lint: venv
 	$(VENV)/bin/ruff check .

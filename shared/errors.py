@@ -63,6 +63,14 @@ class RuleViolation(DomainError):
     code = "rule_violation"
 
 
+@deserialize_to_instance
+class TooManyAttempts(DomainError):
+    """Refused for now: too many recent failures (429), e.g. login throttling."""
+
+    http_status = 429
+    code = "too_many_attempts"
+
+
 def validation_error_from_marshmallow(err, message="请求字段有误 / invalid fields"):
     """Turn a marshmallow ``ValidationError`` into our field-level error."""
     messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json; charset=utf-8"
 REQUEST_ID_HEADER = "X-Request-ID"
+API_PREFIX = "/api/"
 
 
 def json_response(payload, status=200, headers=None):
@@ -64,8 +65,28 @@ def bearer_token(request):
     return None
 
 
+def client_address(request, trusted_proxies=()):
+    """The client's address: the connection's peer, or, when that peer is one of our own
+    trusted proxies, the address it appended last to ``X-Forwarded-For`` (a client can
+    write anything to the header's earlier entries)."""
+    peer = request.remote_addr
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if peer in trusted_proxies and forwarded:
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return peer
+
+
+def trusted_proxies(config):
+    """``TRUSTED_PROXIES`` (comma-separated addresses) from a service's config."""
+    return tuple(part.strip() for part in str(config.get("TRUSTED_PROXIES") or "").split(",") if part.strip())
+
+
 class JsonWsgiApp(WsgiApp):
-    """nameko's WSGI app, but routing errors (404, 405) use the JSON envelope."""
+    """nameko's WSGI app, but routing errors (404, 405) use the JSON envelope under
+    ``/api/``; elsewhere a provider offering ``routing_error_response`` (the portal's
+    page entrypoint) renders them, e.g. as an HTML page."""
 
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
@@ -75,11 +96,19 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "http_error")
-            response = error_response(exc.code or 500, code, exc.description or exc.name)
+            response = self.routing_error(request, exc)
             if getattr(exc, "valid_methods", None):
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response(environ, start_response)
+
+    def routing_error(self, request, exc):
+        if not request.path.startswith(API_PREFIX):
+            for provider in self.server._providers:
+                render = getattr(provider, "routing_error_response", None)
+                if render is not None:
+                    return render(request, exc)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "http_error")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
 
 
 class JsonWebServer(WebServer):

@@ -1,8 +1,12 @@
 """Accounts rules: who a user is, what an enterprise record holds, who may see it."""
 import uuid
+from datetime import timedelta
 
 from shared.auth import Identity
-from shared.errors import NotFound, PermissionDenied, ValidationFailed
+from shared.errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
 
 def new_id():
@@ -134,3 +138,27 @@ def drop_existing(good, existing_usccs, existing_emails):
         else:
             keep.append(data)
     return keep, errors
+
+
+def check_login_allowed(failures_for_account, failures_for_address, limit=LOGIN_FAILURE_LIMIT,
+                        window=LOGIN_FAILURE_WINDOW):
+    """Refuse a login once the account or the client address has ``limit`` recent failures.
+
+    Checked before the password, so a locked account stays locked even for the right one
+    (otherwise the lock would not slow down guessing).
+    """
+    if failures_for_account >= limit or failures_for_address >= limit:
+        minutes = int(window.total_seconds() // 60)
+        raise TooManyAttempts(
+            f"登录失败次数过多，请 {minutes} 分钟后再试 / "
+            f"too many failed logins, try again in {minutes} minutes"
+        )
+
+
+def check_password_change(current_ok, current_password, new_password):
+    if not current_ok:
+        message = "当前密码不正确 / the current password is wrong"
+        raise ValidationFailed(message, {"current_password": [message]})
+    if current_password == new_password:
+        message = "新密码不能与当前密码相同 / the new password must differ from the current one"
+        raise ValidationFailed(message, {"new_password": [message]})

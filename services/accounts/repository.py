@@ -7,6 +7,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from shared.errors import Conflict
 from shared.mongo import Repository
 
+LOGIN_FAILURE_TTL_SECONDS = 24 * 3600
+
 _DUPLICATE_FIELDS = {
     "uscc": ("uscc", "该统一社会信用代码已注册 / this USCC is already registered"),
     "username": ("contact_email", "该邮箱已注册 / this email is already registered"),
@@ -30,6 +32,12 @@ class AccountsRepository(Repository):
             IndexModel([("name", ASCENDING)]),
         ],
         "users": [IndexModel([("username", ASCENDING)], unique=True, name="username_unique")],
+        # The rule counts a time window in its query; the TTL only clears old rows away.
+        "login_failures": [
+            IndexModel([("username", ASCENDING), ("at", ASCENDING)]),
+            IndexModel([("client_address", ASCENDING), ("at", ASCENDING)]),
+            IndexModel([("at", ASCENDING)], expireAfterSeconds=LOGIN_FAILURE_TTL_SECONDS, name="at_ttl"),
+        ],
         "judges": [
             IndexModel([("user_id", ASCENDING)], unique=True),
             IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
@@ -105,6 +113,31 @@ class AccountsRepository(Repository):
 
     def user_by_username(self, username):
         return self.db.users.find_one({"username": username.strip().lower()})
+
+    def count_login_failures(self, username, client_address, since):
+        """Recent failures for this account and for this client address."""
+        username = username.strip().lower()
+        by_account = self.db.login_failures.count_documents({"username": username, "at": {"$gte": since}})
+        by_address = 0
+        if client_address:
+            by_address = self.db.login_failures.count_documents(
+                {"client_address": client_address, "at": {"$gte": since}}
+            )
+        return by_account, by_address
+
+    def record_login_failure(self, username, client_address, at):
+        self.db.login_failures.insert_one(
+            {"username": username.strip().lower(), "client_address": client_address, "at": at}
+        )
+
+    def clear_login_failures(self, username):
+        """A successful login clears its account's count (not the address's)."""
+        self.db.login_failures.delete_many({"username": username.strip().lower()})
+
+    def set_password_hash(self, user_id, password_hash, now):
+        self.db.users.update_one(
+            {"_id": user_id}, {"$set": {"password_hash": password_hash, "password_changed_at": now}}
+        )
 
     def user_by_id(self, user_id):
         return self.db.users.find_one({"_id": user_id})

@@ -94,6 +94,17 @@ class LoginSchema(Schema):
 
     username = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+    # Set by the gateway from the connection, never by the client: login throttling counts it.
+    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                                   metadata={"description": "set by the gateway; a client's value is replaced"})
+
+
+class ChangePasswordSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
 
 
 class CreateUserSchema(Schema):

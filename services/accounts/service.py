@@ -4,7 +4,7 @@ Entrypoints stay thin: validate with a schema, apply the domain's rules,
 persist through the repository.
 """
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nameko.dependency_providers import Config
 
@@ -12,6 +12,7 @@ from services.accounts import domain
 from services.accounts.events import ENTERPRISE_REGISTERED, JUDGE_REGISTERED
 from services.accounts.repository import AccountsRepository
 from services.accounts.schemas import (
+    ChangePasswordSchema,
     EnterpriseSchema,
     ImportEnterpriseRowSchema,
     ImportRequestSchema,
@@ -127,15 +128,28 @@ class AccountsService:
         rule = load(AudienceSchema(), audience)
         return {"enterprises": self.store.count_enterprises(enterprise_query(rule)), "audience": rule}
 
+    def _login_throttle(self):
+        limit = int(self.config.get("LOGIN_FAILURE_LIMIT", domain.LOGIN_FAILURE_LIMIT))
+        window = timedelta(seconds=int(self.config.get(
+            "LOGIN_FAILURE_WINDOW", domain.LOGIN_FAILURE_WINDOW.total_seconds())))
+        return limit, window
+
     @rpc
     def login(self, payload):
         data = load(LoginSchema(), payload)
+        limit, window = self._login_throttle()
+        now = _now()
+        address = data["client_address"]
+        by_account, by_address = self.store.count_login_failures(data["username"], address, now - window)
+        domain.check_login_allowed(by_account, by_address, limit, window)
         user = self.store.user_by_username(data["username"])
         # Imported users have no password until they are activated.
         stored_hash = (user or {}).get("password_hash")
         ok = verify_password(stored_hash or _DUMMY_HASH, data["password"])
         if not (user and stored_hash and ok and user.get("active", True)):
+            self.store.record_login_failure(data["username"], address, now)
             raise NotAuthenticated("用户名或密码错误 / wrong username or password")
+        self.store.clear_login_failures(data["username"])
         signer = signer_from_config(self.config)
         identity = domain.identity_for(user)
         return {
@@ -157,6 +171,19 @@ class AccountsService:
         if user.get("judge_id"):
             result["judge"] = JudgeSchema().dump(self.store.judge_by_id(user["judge_id"]))
         return result
+
+    @rpc
+    def change_password(self, payload):
+        identity = self.caller.require()
+        data = load(ChangePasswordSchema(), payload)
+        user = self.store.user_by_id(identity.user_id)
+        if user is None:
+            raise NotFound("用户不存在 / user not found")
+        current_ok = verify_password(user["password_hash"], data["current_password"])
+        domain.check_password_change(current_ok, data["current_password"], data["new_password"])
+        self.store.set_password_hash(user["_id"], hash_password(data["new_password"]), _now())
+        log.info("user %s changed their password", user["_id"])
+        return {"changed": True}
 
     @rpc
     def get_enterprise(self, enterprise_id):

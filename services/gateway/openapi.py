@@ -19,6 +19,7 @@ ERROR_STATUSES = {
     "404": "不存在 / not found",
     "409": "冲突或重复 / conflict",
     "422": "业务规则拒绝 / refused by a rule",
+    "429": "尝试次数过多 / too many attempts",
 }
 
 
@@ -41,7 +42,8 @@ def http_routes(service_cls):
     for name in sorted(dir(service_cls)):
         fn = getattr(service_cls, name)
         for entrypoint in getattr(fn, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, HttpRequestHandler):
+            # Portal pages (``in_api = False``) are HTML, not part of the API contract.
+            if isinstance(entrypoint, HttpRequestHandler) and getattr(entrypoint, "in_api", True):
                 for method in entrypoint.method.split(","):
                     routes.append((method.strip().upper(), entrypoint.url, fn))
     return routes

@@ -8,12 +8,21 @@ The route classes are reached through their modules, not imported by name:
 ``nameko run`` treats every class in this module that has entrypoints as a
 service, and the mixins alone are not services.
 """
+from nameko.dependency_providers import Config
+
+from services.gateway.portal import assets, auth, enterprise, inbox, judge, organiser
 from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
 
 
-class GatewayService(platform.PlatformRoutes, accounts.AccountsRoutes, notifications.NotificationsRoutes,
-                     qc.QcRoutes, campaigns.CampaignsRoutes):
+class GatewayService(
+    platform.PlatformRoutes, accounts.AccountsRoutes, notifications.NotificationsRoutes,
+    qc.QcRoutes, campaigns.CampaignsRoutes,
+    # The portal's pages (services/gateway/portal), on the same HTTP server.
+    assets.AssetPages, auth.AuthPages, enterprise.EnterprisePages, inbox.InboxPages,
+    judge.JudgePages, organiser.OrganiserPages,
+):
     name = "gateway"
 
     correlation = CorrelationTracker()
+    config = Config()

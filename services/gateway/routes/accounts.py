@@ -1,8 +1,10 @@
 """Routes owned by the accounts service."""
+from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
 from services.accounts.import_file import parse_directory
 from services.accounts.schemas import (
+    ChangePasswordSchema,
     EnterpriseSchema,
     ImportReportSchema,
     JudgeSchema,
@@ -16,11 +18,12 @@ from services.gateway.openapi import documented
 from services.gateway.routes.common import query_args
 from shared.audience import AudienceSchema
 from shared.errors import ValidationFailed
-from shared.http import http, parse_json
+from shared.http import client_address, http, parse_json, trusted_proxies
 
 
 class AccountsRoutes:
     accounts = RpcProxy("accounts")
+    config = Config()
 
     @http("POST", "/api/v1/enterprises")
     @documented("企业注册 / register an enterprise and its first user", "accounts",
@@ -64,14 +67,26 @@ class AccountsRoutes:
 
     @http("POST", "/api/v1/auth/login")
     @documented("登录 / exchange username and password for a bearer token", "accounts",
-                request=LoginSchema, response=TokenSchema, auth=False, errors=("400", "401"))
+                request=LoginSchema, response=TokenSchema, auth=False, errors=("400", "401", "429"),
+                description="5 次失败（按账号或按客户端地址，15 分钟内）后暂时拒绝 / "
+                            "after 5 failures per account or per client address within 15 minutes, "
+                            "logins are refused for a while (429)")
     def login(self, request):
-        return self.accounts.login(parse_json(request))
+        payload = parse_json(request)
+        # The address comes from the connection, never from the body.
+        payload["client_address"] = client_address(request, trusted_proxies(self.config))
+        return self.accounts.login(payload)
 
     @http("GET", "/api/v1/me")
     @documented("当前用户 / the signed-in user", "accounts", errors=("404",))
     def me(self, request):
         return self.accounts.get_me()
+
+    @http("POST", "/api/v1/me/password")
+    @documented("修改密码 / change my password (needs the current one)", "accounts",
+                request=ChangePasswordSchema, errors=("400",))
+    def change_password(self, request):
+        return self.accounts.change_password(parse_json(request))
 
     @http("POST", "/api/v1/judges")
     @documented("登记评审专家 / register a judge (organisers)", "accounts",
