@@ -23,6 +23,15 @@ class Sink:
         self.out = out
         self.count = 0
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # Tests make a recipient fail by listing it in DIR/reject (one a line).
+        if self.out and os.path.exists(os.path.join(self.out, "reject")):
+            with open(os.path.join(self.out, "reject"), encoding="utf-8") as handle:
+                if address in handle.read().split():
+                    return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         if self.out:

@@ -264,13 +264,17 @@ def needs_confirmation(audience):
     return any(role != "enterprise" for role in target_roles(audience))
 
 
+def _scope(division):
+    return list(dict.fromkeys(code for code in (division, prefecture_of(division or "")) if code))
+
+
 def recipient_from_event(event_type, payload, locale=DEFAULT_LOCALE):
     if event_type == "enterprise_registered":
         division = payload["division_code"]
         return {
             "_id": payload["user_id"], "role": "enterprise", "enterprise_id": payload["enterprise_id"],
             "name": payload["name"], "division_code": division,
-            "division_scope": [code for code in (division, prefecture_of(division)) if code],
+            "division_scope": _scope(division),
             "industry_code": payload["industry_code"], "size": payload.get("size"),
             "email": payload["contact_email"], "locale": locale,
         }
@@ -278,7 +282,7 @@ def recipient_from_event(event_type, payload, locale=DEFAULT_LOCALE):
     return {
         "_id": payload["user_id"], "role": "judge", "enterprise_id": None, "judge_id": payload["judge_id"],
         "name": payload["name"], "division_code": division,
-        "division_scope": [code for code in (division, prefecture_of(division or "")) if code],
+        "division_scope": _scope(division),
         "industry_code": None, "size": None, "email": payload["email"], "locale": locale,
     }
 
