@@ -70,7 +70,8 @@ class SmsReceiver:
                 body = self.rfile.read(length).decode("utf-8")
                 status = receiver.fail_with or 200
                 if status == 200:
-                    receiver.requests.append({"at": time.monotonic(), "body": json.loads(body),
+                    parsed = json.loads(body) if "json" in (self.headers.get("Content-Type") or "") else None
+                    receiver.requests.append({"at": time.monotonic(), "body": parsed, "raw": body,
                                               "content_type": self.headers.get("Content-Type")})
                 self.send_response(status)
                 self.send_header("Content-Length", "2")

@@ -213,7 +213,11 @@ def localise(message, locale):
 
 
 def check_owner(message, identity):
-    if message is None or message["recipient_user_id"] != identity.user_id:
+    mine = message is not None and (
+        message["recipient_user_id"] == identity.user_id
+        or (message["recipient_user_id"] is None and message.get("enterprise_id")
+            and message["enterprise_id"] == identity.enterprise_id))
+    if not mine:
         # Someone else's message is indistinguishable from a missing one.
         raise NotFound("消息不存在 / message not found")
 

@@ -57,23 +57,25 @@ def test_required_reading_first_then_newest_with_reads_and_pages(
                and notifications_db.messages.count_documents({}) == 1, message="two notices and a result")
 
     page = inbox(call, container, people[0])
-    assert [item["id"] for item in page["items"]][:2] == ["old-required", "newer"]
-    assert page["items"][2]["title"] == "QC小组成果评定结果：攻关QC小组 获一等奖"
-    assert page["total"] == 3 and page["unread"] == 3
+    # Required reading first although oldest; then the result (arrived now), then the June notice.
+    assert [item["kind"] for item in page["items"]] == ["notice", "message", "notice"]
+    assert [page["items"][0]["id"], page["items"][2]["id"]] == ["old-required", "newer"]
+    assert page["items"][1]["title"] == "QC小组成果评定结果：攻关QC小组 获一等奖"
+    assert page["items"][0]["required_read"] and page["total"] == 3 and page["unread"] == 3
 
     second = inbox(call, container, people[0], page=2, page_size=2)
-    assert [item["kind"] for item in second["items"]] == ["message"] and second["total"] == 3
+    assert [item["id"] for item in second["items"]] == ["newer"] and second["total"] == 3
 
     call(container, "mark_read", "old-required", user=people[0])
     call(container, "mark_read", "old-required", user=people[0])  # twice counts once
-    call(container, "mark_read", page["items"][2]["id"], user=people[0])
+    call(container, "mark_read", page["items"][1]["id"], user=people[0])
     after = inbox(call, container, people[0])
     assert after["unread"] == 1
     assert [item["id"] for item in inbox(call, container, people[0], unread_only=True)["items"]] == ["newer"]
     # Another enterprise's result is not visible, and not markable.
     assert inbox(call, container, people[1])["total"] == 2
     with pytest.raises(NotFound):
-        call(container, "mark_read", page["items"][2]["id"], user=people[1])
+        call(container, "mark_read", page["items"][1]["id"], user=people[1])
 
 
 def test_read_figures_for_the_organiser(start_notifications, people, notifications_db, rabbit_config, call):
