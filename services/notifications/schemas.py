@@ -78,6 +78,10 @@ class TemplateOverrideSchema(Schema):
             raise ValidationError("藏文模板仅用于通知 / Tibetan templates exist for notices only", "locale")
 
 
+class TemplateSourceSchema(Schema):
+    source = fields.String(required=True)
+
+
 class TemplateKeySchema(Schema):
     event_type = fields.String(required=True, validate=validate.OneOf(sorted(EVENT_CATEGORY)))
     part = fields.String(required=True, validate=validate.OneOf(PARTS))
@@ -159,6 +163,36 @@ class ResendSchema(Schema):
     def _something(self, data, **_):
         if not data.get("ids") and not data.get("notice_id"):
             raise ValidationError("请指定 ids 或 notice_id / give ids or a notice_id", "_schema")
+
+
+class ReadStatsDivisionSchema(Schema):
+    division_code = fields.String(allow_none=True)
+    audience = fields.Integer()
+    read = fields.Integer()
+    read_rate = fields.Float()
+
+
+class ReadStatsSchema(Schema):
+    notice_id = fields.String()
+    audience_total = fields.Integer()
+    read_total = fields.Integer()
+    read_rate = fields.Float()
+    by_division = fields.List(fields.Nested(ReadStatsDivisionSchema))
+
+
+class UnreadRecipientSchema(Schema):
+    user_id = fields.String()
+    enterprise_id = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    division_code = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class UnreadPageSchema(Schema):
+    items = fields.List(fields.Nested(UnreadRecipientSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
 
 
 class ChannelProgressSchema(Schema):

@@ -51,7 +51,8 @@ def test_a_failing_recipient_is_retried_then_dead_lettered_then_resent(
     assert "550" in dead[0]["reason"]
     chunks = list(notifications_db.send_chunks.find({"source_id": "n1"}).sort("created_at", 1))
     assert [c["kind"] for c in chunks] == ["initial", "retry", "retry"]  # three attempts
-    delays = [(b["available_at"] - a["finished_at"]).total_seconds() for a, b in zip(chunks, chunks[1:])]
+    delays = [(b["available_at"] - a["finished_at"]).total_seconds()
+              for a, b in zip(chunks, chunks[1:], strict=False)]
     assert delays[1] > delays[0] * 1.5  # exponential backoff
     log = {row["user_id"]: row for row in call(container, "delivery_log", "n1", {})["items"]}
     assert log["u1"]["status"] == "sent" and log["u2"]["status"] == "failed" and log["u2"]["dead"]

@@ -21,8 +21,8 @@ def test_an_opted_in_user_gets_the_result_by_sms(start_notifications, sms_receiv
     publish_grades(rabbit_config["AMQP_URI"], [GRADE])
     (request,) = wait_until(lambda: sms_receiver.requests, message="an SMS")
     assert request["content_type"] == "application/json"
-    assert request["body"] == {"to": "13800000000",
-                               "text": "【青海质量】攻关QC小组的成果“降低能耗”在2026年青海省QC小组成果发表会获一等奖（第1名）。"}
+    text = "【青海质量】攻关QC小组的成果“降低能耗”在2026年青海省QC小组成果发表会获一等奖（第1名）。"
+    assert request["body"] == {"to": "13800000000", "text": text}
 
 
 def test_a_long_sms_is_split_by_rule_and_the_payload_template_is_configurable(
