@@ -66,7 +66,7 @@ class Dispatcher(DependencyProvider):
         self.retry_base = float(config.get("SEND_RETRY_BASE_SECONDS") or 30)
         self.lease_seconds = float(config.get("SEND_LEASE_SECONDS") or 300)
         self.poll_interval = float(config.get("DISPATCH_POLL_INTERVAL") or 1.0)
-        self.sender_threads = int(config.get("SENDER_THREADS") or 2)
+        self.sender_threads = int(config.get("SENDER_THREADS") or 4)
         self.instance_id = uuid.uuid4().hex
         self._notices = {}
 
@@ -134,9 +134,13 @@ class Dispatcher(DependencyProvider):
         notice = self.repository.notice(fanout["source_id"])
         audience = notice["audience"]
         extra, address_of = self._addresses(fanout)
+        if extra and not extra["_id"]["$in"]:
+            # Nobody opted in: don't walk the whole projection to find that out.
+            self.repository.finish_fanout(fanout["_id"], self.instance_id, 0)
+            return
         query = domain.recipients_filter(audience)
         if extra:
-            query = {"$and": [query, extra]}
+            query = {"$and": [extra, query]}
         seq, last, total = fanout.get("seq", 0), fanout.get("last_user"), fanout.get("total", 0)
         batch = []
 
