@@ -61,7 +61,7 @@ class Dispatcher(DependencyProvider):
             "email": domain.SlidingWindowLimiter(config.get("EMAIL_RATE_LIMIT") or 0, window),
             "sms": domain.SlidingWindowLimiter(config.get("SMS_RATE_LIMIT") or 0, window),
         }
-        self.batch_size = int(config.get("SEND_BATCH_SIZE") or 500)
+        self.batch_size = int(config.get("SEND_BATCH_SIZE") or 200)
         self.max_attempts = int(config.get("SEND_MAX_ATTEMPTS") or 4)
         self.retry_base = float(config.get("SEND_RETRY_BASE_SECONDS") or 30)
         self.lease_seconds = float(config.get("SEND_LEASE_SECONDS") or 300)

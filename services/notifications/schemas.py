@@ -5,7 +5,6 @@ from services.notifications.domain import (
     CATEGORIES,
     DEFAULT_LOCALE,
     EVENT_CATEGORY,
-    LOCALES,
     NOTICE_LOCALES,
     PARTS,
 )
@@ -61,7 +60,7 @@ class PreferencesSchema(Schema):
                            values=fields.Nested(ChannelChoiceSchema))
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{6,15}$",
                           error="手机号格式不正确 / invalid phone number"))
-    locale = fields.String(validate=validate.OneOf(LOCALES))
+    locale = fields.String(validate=validate.OneOf(NOTICE_LOCALES))
 
 
 # -- templates -------------------------------------------------------------------
