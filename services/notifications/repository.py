@@ -67,6 +67,10 @@ class NotificationsRepository(Repository):
             cursor = cursor.limit(limit)
         return cursor
 
+    def recipients_page(self, query, page, page_size):
+        cursor = self.db.recipients.find(query).sort("_id", ASCENDING).skip((page - 1) * page_size).limit(page_size)
+        return list(cursor), self.db.recipients.count_documents(query)
+
     def count_recipients(self, query):
         return self.db.recipients.count_documents(query)
 

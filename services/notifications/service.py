@@ -26,6 +26,7 @@ from services.notifications.schemas import (
     TemplateOverrideSchema,
     TemplateSchema,
     UnreadQuerySchema,
+    UnreadRecipientSchema,
 )
 from shared.auth import CallerIdentity
 from shared.errors import NotFound
@@ -350,16 +351,16 @@ class NotificationsService:
         extra = {"_id": {"$nin": read_ids}}
         if params.get("division_code"):
             extra["division_scope"] = params["division_code"]
-        members = self._members(notice["audience"], extra)
         page, size = params["page"], params["page_size"]
-        items, total = [], 0
-        for recipient in members:
-            total += 1
-            if (page - 1) * size < total <= page * size:
-                items.append({"user_id": recipient["_id"], "enterprise_id": recipient.get("enterprise_id"),
-                              "name": recipient.get("name"), "division_code": recipient.get("division_code"),
-                              "email": recipient.get("email")})
-        return page_of(items, total, page, size)
+        if domain.needs_confirmation(notice["audience"]):
+            members = list(self._members(notice["audience"], extra))
+            rows, total = members[(page - 1) * size:page * size], len(members)
+        else:  # the filter alone is exact: let the store count and page
+            query = {"$and": [domain.recipients_filter(notice["audience"]), extra]}
+            rows, total = self.store.recipients_page(query, page, size)
+        items = [{"user_id": r["_id"], "enterprise_id": r.get("enterprise_id"), "name": r.get("name"),
+                  "division_code": r.get("division_code"), "email": r.get("email")} for r in rows]
+        return page_of(UnreadRecipientSchema(many=True).dump(items), total, page, size)
 
     @rpc
     def broadcast_progress(self, notice_id):
