@@ -2,11 +2,11 @@ import os
 import sys
 import time
 
-from deploy.demo import province
+from deploy.demo import notifications, province
 from deploy.demo.context import ApiError, DemoContext
 
 # Parts run in this order; each later issue adds its own module here.
-PARTS = [("province", province.run)]
+PARTS = [("province", province.run), ("notifications", notifications.run)]
 
 
 def main():
