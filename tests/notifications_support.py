@@ -9,8 +9,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from marshmallow import Schema, fields
-
 from services.accounts.events import ENTERPRISE_REGISTERED
 from services.notifications import domain
 from services.notifications.schemas import NoticePublishedPayload, QcGradesPublishedPayload
@@ -20,9 +18,7 @@ from tests.helpers import free_port, publish_raw, wait_until
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTICE_PUBLISHED = EventType("notice_published", 1, NoticePublishedPayload())
 QC_GRADES_PUBLISHED = EventType("qc_grades_published", 1, QcGradesPublishedPayload())
-JUDGE_REGISTERED_TEST = EventType("judge_registered", 1, type("J", (Schema,), {
-    "judge_id": fields.String(), "user_id": fields.String(), "name": fields.String(), "email": fields.String(),
-    "division_code": fields.String(allow_none=True)})())
+
 
 
 class SmtpSink:

@@ -72,8 +72,12 @@ class EmailChannel:
                 f"Date: {formatdate(localtime=False, usegmt=True)}\r\n")
         return head.encode("ascii", "replace") + body
 
-    def send_batch(self, items, limiter):
-        """``items``: (address, body_key, rendered). One SMTP session for all."""
+    def send_batch(self, items, limiter, heartbeat=lambda: True):
+        """``items``: (address, body_key, rendered). One SMTP session for all.
+
+        ``heartbeat()`` keeps the chunk's lease; False means another instance
+        took the chunk over, so stop rather than send its messages twice.
+        """
         results = [None] * len(items)
         try:
             conn = self._connect()
@@ -82,6 +86,8 @@ class EmailChannel:
         try:
             for index, (address, key, rendered) in enumerate(items):
                 limiter.acquire()
+                if not heartbeat():
+                    return results
                 try:
                     conn.sendmail(self.sender, [address], self.message_bytes(address, self.body(key, rendered)))
                 except smtplib.SMTPRecipientsRefused as err:
@@ -121,8 +127,8 @@ class SmsChannel:
     def enabled(self):
         return bool(self.url)
 
-    def send_batch(self, items, limiter):
-        """``items``: (phone, key, rendered). One HTTP session for all."""
+    def send_batch(self, items, limiter, heartbeat=lambda: True):
+        """``items``: (phone, key, rendered). One HTTP session for all (see EmailChannel)."""
         results = [None] * len(items)
         with requests.Session() as session:
             for index, (phone, _key, rendered) in enumerate(items):
@@ -133,6 +139,8 @@ class SmsChannel:
                     continue
                 for number, text in enumerate(parts, 1):
                     limiter.acquire()
+                    if not heartbeat():
+                        return results
                     body = self.payload.render(to=phone, text=text, part=number, parts=len(parts))
                     try:
                         response = session.post(self.url, data=body.encode("utf-8"), timeout=self.timeout,

@@ -12,6 +12,7 @@ exponential backoff, and after ``SEND_MAX_ATTEMPTS`` to ``dead_letters``.
 """
 import logging
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -212,6 +213,20 @@ class Dispatcher(DependencyProvider):
             out.append((key, cache[key]))
         return out
 
+    def _heartbeat(self, chunk):
+        """Renew the chunk's lease while a slow (rate-limited) batch is still being sent."""
+        renewed = [time.monotonic()]
+
+        def beat():
+            if time.monotonic() - renewed[0] > self.lease_seconds / 3:
+                renewed[0] = time.monotonic()
+                if not self.repository.renew_chunk_lease(chunk["_id"], self.instance_id, self.lease_seconds):
+                    log.warning("lost the lease on chunk %s; leaving it to its new owner", chunk["_id"])
+                    return False
+            return True
+
+        return beat
+
     def send_chunk(self, chunk):
         channel = self.channels[chunk["channel"]]
         overrides = self.repository.template_overrides()
@@ -222,7 +237,7 @@ class Dispatcher(DependencyProvider):
             results = [(f"模板渲染失败 / rendering failed: {err}", False)] * len(chunk["entries"])
         else:
             items = [(entry["a"], key, parts) for entry, (key, parts) in zip(chunk["entries"], rendered, strict=True)]
-            results = channel.send_batch(items, self.limiters[chunk["channel"]])
+            results = channel.send_batch(items, self.limiters[chunk["channel"]], self._heartbeat(chunk))
         self.finish(chunk, results)
 
     def finish(self, chunk, results):

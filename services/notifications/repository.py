@@ -230,6 +230,11 @@ class NotificationsRepository(Repository):
              "$inc": {"claims": 1}},
             sort=[("available_at", ASCENDING)], return_document=ReturnDocument.AFTER)
 
+    def renew_chunk_lease(self, chunk_id, instance_id, lease_seconds):
+        return self.db.send_chunks.update_one(
+            {"_id": chunk_id, "claimed_by": instance_id},
+            {"$set": {"lease_until": utcnow() + timedelta(seconds=lease_seconds)}}).modified_count
+
     def finish_chunk(self, chunk_id, instance_id, sent_count, failures, session=None):
         return self.db.send_chunks.update_one(
             {"_id": chunk_id, "claimed_by": instance_id},

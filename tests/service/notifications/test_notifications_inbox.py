@@ -1,8 +1,10 @@
 """In-app inbox: fan-out on read, audience targeting, ordering, reads and the organiser's read figures."""
 import pytest
 
+from services.accounts.events import JUDGE_REGISTERED
 from shared.errors import NotFound, PermissionDenied, ValidationFailed
-from tests.helpers import wait_until
+from shared.events import make_event
+from tests.helpers import publish_raw, wait_until
 from tests.notifications_support import (
     enterprise,
     notice_payload,
@@ -110,9 +112,12 @@ def test_read_figures_for_the_organiser(start_notifications, people, notificatio
 def test_judges_are_reached_only_when_the_audience_names_them(
         start_notifications, people, notifications_db, rabbit_config, call):
     container = start_notifications(SMTP_HOST="", SMS_GATEWAY_URL="")
-    judge = {"_id": "j-user", "role": "judge", "enterprise_id": None, "division_code": "630100",
-             "division_scope": ["630100"], "email": "judge@example.cn", "name": "评审专家"}
-    notifications_db.recipients.insert_one(judge)
+    # The judge reaches the projection through accounts' own event.
+    publish_raw(rabbit_config["AMQP_URI"], "accounts.events", "judge_registered", make_event(
+        JUDGE_REGISTERED, "accounts", {"judge_id": "J1", "user_id": "j-user", "name": "评审专家",
+                                       "email": "judge@example.cn", "expertise": ["qc"], "division_code": "630100"}))
+    judge = wait_until(lambda: notifications_db.recipients.find_one({"_id": "j-user"}), message="judge projected")
+    assert judge["role"] == "judge" and judge["email"] == "judge@example.cn"
     publish_notice(rabbit_config["AMQP_URI"], notice_payload("all-ent", audience={"everyone": True}))
     publish_notice(rabbit_config["AMQP_URI"], notice_payload("judges", audience={"roles": ["judge"]}))
     wait_until(lambda: notifications_db.notices.count_documents({}) == 2, message="notices")

@@ -71,8 +71,9 @@ def test_a_failing_recipient_is_retried_then_dead_lettered_then_resent(
 
 def test_two_instances_share_the_send_queue_and_send_each_email_once(
         start_notifications, smtp_sink, notifications_db, rabbit_config):
-    start_notifications(SEND_BATCH_SIZE=10)
-    start_notifications(SEND_BATCH_SIZE=10)
+    # Rate-limited so that one instance alone would take over a second: the other must join in.
+    start_notifications(SEND_BATCH_SIZE=10, SENDER_THREADS=1, EMAIL_RATE_LIMIT=100)
+    start_notifications(SEND_BATCH_SIZE=10, SENDER_THREADS=1, EMAIL_RATE_LIMIT=100)
     notifications_db.recipients.insert_many([enterprise(n) for n in range(120)])
     publish_notice(rabbit_config["AMQP_URI"], notice_payload(required_read=True))
     wait_sent(notifications_db, "n1", 120, timeout=30)
@@ -80,3 +81,16 @@ def test_two_instances_share_the_send_queue_and_send_each_email_once(
     assert len(recipients) == 120 and len(set(recipients)) == 120
     claimers = notifications_db.send_chunks.distinct("claimed_by")
     assert len(claimers) == 2
+
+
+def test_a_lease_is_renewed_while_a_slow_batch_is_sent(start_notifications, smtp_sink, notifications_db,
+                                                        rabbit_config):
+    # 45 messages at 10/s take 4 s, longer than the 2.5 s lease: without renewal the
+    # other instance would reclaim the chunk and send it again.
+    start_notifications(SEND_LEASE_SECONDS=2.5, EMAIL_RATE_LIMIT=10, SENDER_THREADS=1)
+    start_notifications(SEND_LEASE_SECONDS=2.5, EMAIL_RATE_LIMIT=10, SENDER_THREADS=1)
+    notifications_db.recipients.insert_many([enterprise(n) for n in range(45)])
+    publish_notice(rabbit_config["AMQP_URI"], notice_payload(required_read=True))
+    wait_sent(notifications_db, "n1", 45, timeout=20)
+    assert len(smtp_sink.messages()) == 45
+    assert notifications_db.send_chunks.find_one({})["claims"] == 1
