@@ -20,7 +20,6 @@ NOTICE_PUBLISHED = EventType("notice_published", 1, NoticePublishedPayload())
 QC_GRADES_PUBLISHED = EventType("qc_grades_published", 1, QcGradesPublishedPayload())
 
 
-
 class SmtpSink:
     """``deploy.smtp_sink`` in its own process, writing each message to a directory."""
 
