@@ -9,7 +9,8 @@ vhost and database; recipients are seeded straight into its projection.
 - Email: a required-read notice to 2,000 and to 20,000 recipients through an
   aiosmtpd sink, timed until every chunk of the send queue is done; the
   baseline is a plain ``smtplib`` loop (its own process, no eventlet) sending
-  the same pre-rendered messages over one connection to the same sink.
+  the same pre-rendered messages over one connection to the same sink;
+  raw and ours alternate, twice each, because the machine is shared.
 - Peak RSS of the service process while it sends the 20k.
 """
 import os
@@ -257,24 +258,29 @@ def run():
         seed(db, 2000, 20_000, "632800")
         seed(db, 22_000, 50, "632200")
         raw_payload = notice("raw", {"everyone": True}, True)
-        raw_before, count = raw_baseline(db, "632800", smtp_port, raw_payload)
-        assert count == 20_000
         service = start_service(env, prefix, smtp_port)
         rss_idle = rss_mb(service.pid)
         email_broadcast(vhost.uri, db, "warm-up", "632200", 50)  # first connection, template compilation
-        ours_2k, _ = email_broadcast(vhost.uri, db, "e2k", "630200", 2000)
-        ours_20k, peak = email_broadcast(vhost.uri, db, "e20k", "632800", 20_000, pid=service.pid)
-        # The machine is shared: the baseline is the mean of a run before and one after ours.
-        raw_after, _ = raw_baseline(db, "632800", smtp_port, raw_payload)
-        raw_20k = (raw_before + raw_after) / 2
-        print(f"   (raw smtplib 20k: {raw_before:.1f}s before, {raw_after:.1f}s after; "
-              f"service sender threads {env.get('SENDER_THREADS', 'default 4')})")
+        # The machine is shared, so raw and ours alternate, twice each, and means are compared.
+        raws, ours, small, peak = [], [], [], 0.0
+        for n in range(2):
+            elapsed, count = raw_baseline(db, "632800", smtp_port, raw_payload)
+            assert count == 20_000
+            raws.append(elapsed)
+            small.append(email_broadcast(vhost.uri, db, f"e2k-{n}", "630200", 2000)[0])
+            elapsed, run_peak = email_broadcast(vhost.uri, db, f"e20k-{n}", "632800", 20_000, pid=service.pid)
+            ours.append(elapsed)
+            peak = max(peak, run_peak)
+        raw_20k, ours_20k, ours_2k = statistics.mean(raws), statistics.mean(ours), statistics.mean(small)
+        print(f"   (20k: raw smtplib {', '.join(f'{t:.1f}' for t in raws)} s; ours "
+              f"{', '.join(f'{t:.1f}' for t in ours)} s; 2k ours {', '.join(f'{t:.2f}' for t in small)} s; "
+              f"sender threads {env.get('SENDER_THREADS', 'default 4')})")
         record("email_20k_vs_raw_smtplib", ours_20k, "s", "raw_smtplib_one_connection", raw_20k,
                goal=">= 0.8", repetitions=2)
-        record("email_20k_over_2k_time", ours_20k, "s", "email_2k", ours_2k, goal="10 ± 2", repetitions=1,
+        record("email_20k_over_2k_time", ours_20k, "s", "email_2k", ours_2k, goal="10 ± 2", repetitions=2,
                ratio=ours_20k / ours_2k)
         record("notifications_peak_rss_mb", peak, "MB", "rss_idle_mb", rss_idle, goal="< 300 MB",
-               repetitions=1, ratio=peak / rss_idle if rss_idle else None)
+               repetitions=2, ratio=peak / rss_idle if rss_idle else None)
         client.drop_database(db.name)
     finally:
         stop(service)

@@ -9,7 +9,8 @@ Collections:
 - ``template_overrides``: organiser overrides of template files.
 - ``fanouts``: per-notice, per-channel expansion jobs (audience → send chunks).
 - ``send_chunks``: the durable send queue; each chunk is one batch of recipients
-  sent over one connection, and records what happened to each (the delivery log).
+  sent over one connection, and records who failed and why (the delivery log);
+  ``chunk_entries`` holds each chunk's recipients.
 - ``dead_letters``: deliveries that failed every attempt, until resent.
 """
 from datetime import timedelta
@@ -34,8 +35,10 @@ class NotificationsRepository(Repository):
         "fanouts": [IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)])],
         "send_chunks": [
             IndexModel([("status", ASCENDING), ("available_at", ASCENDING)]),
+            IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)]),
             IndexModel([("source_id", ASCENDING), ("created_at", ASCENDING)]),
         ],
+        "chunk_entries": [IndexModel([("source_id", ASCENDING), ("channel", ASCENDING)])],
         "dead_letters": [IndexModel([("source_id", ASCENDING)]), IndexModel([("dead_at", DESCENDING)])],
     }
 
@@ -214,21 +217,35 @@ class NotificationsRepository(Repository):
         return list(self.db.fanouts.find({"source_id": source_id}))
 
     def insert_chunk(self, chunk, session=None):
+        """Queue a chunk: a small claimable document, its recipients stored beside it.
+
+        Keeping the recipient lists out of ``send_chunks`` keeps claiming cheap
+        however many finished chunks the log holds.
+        """
+        meta = {key: value for key, value in chunk.items() if key != "entries"}
         try:
-            self.db.send_chunks.insert_one(chunk, session=session)
-            return True
+            self.db.send_chunks.insert_one(meta, session=session)
         except DuplicateKeyError:
             return False  # already queued by an earlier, interrupted expansion
+        self.db.chunk_entries.insert_one(
+            {"_id": chunk["_id"], "source_id": chunk["source_id"], "channel": chunk["channel"],
+             "entries": chunk["entries"]}, session=session)
+        return True
 
     def claim_chunk(self, instance_id, lease_seconds):
         now = utcnow()
-        return self.db.send_chunks.find_one_and_update(
-            {"$or": [{"status": QUEUED, "available_at": {"$lte": now}},
-                     {"status": SENDING, "lease_until": {"$lt": now}}]},
-            {"$set": {"status": SENDING, "claimed_by": instance_id,
-                      "lease_until": now + timedelta(seconds=lease_seconds)},
-             "$inc": {"claims": 1}},
-            sort=[("available_at", ASCENDING)], return_document=ReturnDocument.AFTER)
+        update = {"$set": {"status": SENDING, "claimed_by": instance_id,
+                           "lease_until": now + timedelta(seconds=lease_seconds)},
+                  "$inc": {"claims": 1}}
+        # Due chunks first; then any whose claimer died (lease ran out).
+        for query, order in (({"status": QUEUED, "available_at": {"$lte": now}}, "available_at"),
+                             ({"status": SENDING, "lease_until": {"$lt": now}}, "lease_until")):
+            chunk = self.db.send_chunks.find_one_and_update(
+                query, update, sort=[(order, ASCENDING)], return_document=ReturnDocument.AFTER)
+            if chunk is not None:
+                chunk["entries"] = self.db.chunk_entries.find_one({"_id": chunk["_id"]})["entries"]
+                return chunk
+        return None
 
     def renew_chunk_lease(self, chunk_id, instance_id, lease_seconds):
         return self.db.send_chunks.update_one(
@@ -245,8 +262,12 @@ class NotificationsRepository(Repository):
         query = {"source_id": source_id}
         if channel:
             query["channel"] = channel
-        projection = None if with_entries else {"entries": 0}
-        return list(self.db.send_chunks.find(query, projection).sort("created_at", ASCENDING))
+        chunks = list(self.db.send_chunks.find(query).sort("created_at", ASCENDING))
+        if with_entries:
+            entries = {doc["_id"]: doc["entries"] for doc in self.db.chunk_entries.find(query)}
+            for chunk in chunks:
+                chunk["entries"] = entries.get(chunk["_id"], [])
+        return chunks
 
     # -- dead letters -------------------------------------------------------
 
