@@ -223,13 +223,16 @@ class NotificationsRepository(Repository):
         however many finished chunks the log holds.
         """
         meta = {key: value for key, value in chunk.items() if key != "entries"}
+        # Recipients first: the queue document makes the chunk claimable, and a
+        # sender must never claim a chunk whose recipients are not there yet.
+        self.db.chunk_entries.replace_one(
+            {"_id": chunk["_id"]},
+            {"_id": chunk["_id"], "source_id": chunk["source_id"], "channel": chunk["channel"],
+             "entries": chunk["entries"]}, upsert=True, session=session)
         try:
             self.db.send_chunks.insert_one(meta, session=session)
         except DuplicateKeyError:
             return False  # already queued by an earlier, interrupted expansion
-        self.db.chunk_entries.insert_one(
-            {"_id": chunk["_id"], "source_id": chunk["source_id"], "channel": chunk["channel"],
-             "entries": chunk["entries"]}, session=session)
         return True
 
     def claim_chunk(self, instance_id, lease_seconds):
