@@ -73,6 +73,7 @@ class Dispatcher(DependencyProvider):
 
     def start(self):
         self._running = True
+        self._live = 1 + self.sender_threads
         self.container.spawn_managed_thread(lambda: self._loop(self.expand_once), identifier="fanout_expander")
         for n in range(self.sender_threads):
             self.container.spawn_managed_thread(lambda: self._loop(self.send_once), identifier=f"sender_{n}")
@@ -107,7 +108,9 @@ class Dispatcher(DependencyProvider):
             if not busy:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
-        if self.client is not None:
+        # The last loop out closes the client the others were still using.
+        self._live -= 1
+        if self._live == 0 and self.client is not None:
             self.client.close()
 
     # -- expansion ----------------------------------------------------------
