@@ -10,7 +10,8 @@ service, and the mixins alone are not services.
 """
 from nameko.dependency_providers import Config
 
-from services.gateway.portal import assets, auth, enterprise, inbox, judge, organiser, qc as qc_pages
+from services.gateway.portal import assets, auth, enterprise, inbox, judge, organiser
+from services.gateway.portal import qc as qc_pages
 from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
 
