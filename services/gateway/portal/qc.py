@@ -44,20 +44,21 @@ def qc_labels():
             "aggregations": AGGREGATION_LABELS}
 
 
-def rows_of(request, names):
-    """Parallel list fields (``member_name``, ``member_role``...) as row dicts, blank rows dropped."""
+def rows_of(request, names, typed=None):
+    """Parallel list fields (``member_name``, ``member_role``...) as row dicts; a row with nothing
+    typed in its ``typed`` columns (default: all; a select always has a value) is dropped."""
     columns = {name: request.form.getlist(name) for name in names}
     count = max((len(values) for values in columns.values()), default=0)
     rows = []
     for index in range(count):
         row = {name: (columns[name][index].strip() if index < len(columns[name]) else "") for name in names}
-        if any(row.values()):
+        if any(row[name] for name in (typed or names)):
             rows.append(row)
     return rows
 
 
 def members_from(request):
-    rows = rows_of(request, ("member_name", "member_role", "member_title"))
+    rows = rows_of(request, ("member_name", "member_role", "member_title"), typed=("member_name", "member_title"))
     return [{"name": row["member_name"], "role": row["member_role"], "title": row["member_title"] or None}
             for row in rows]
 

@@ -55,7 +55,8 @@ def pages():
             labels=labels, blank_rows=2, notice="submitted")),
         ("judge", "portal/qc/assignments.html", dict(rounds=[{
             "round_id": "rd1", "kind": "document_review", "assigned": 2, "scored": 1, "entries": [
-                {"result_id": "r1", "title": "成果", "group_name": "小组", "type": domain.INNOVATIVE, "scored": True}]}],
+                {"result_id": "r1", "title": "成果", "group_name": "小组", "type": domain.INNOVATIVE,
+                 "scored": True}]}],
             pending_only=False, labels=labels, conflict="r1")),
         ("judge", "portal/qc/entry.html", dict(
             entry={"round_id": "rd1", "round_kind": "document_review", "round_status": "open", "result": RESULT,
@@ -88,6 +89,8 @@ def test_every_qc_page_renders(locale):
 def test_the_step_form_puts_the_services_step_error_beside_its_step():
     _, template, context = pages()[4]
     html = render(request_for("enterprise", "en"), template, **context).get_data(as_text=True)
+    last = len(domain.STEPS[domain.INNOVATIVE]) - 1
+    assert f'id="step_{last}-error">missing step: 总结和下一步打算</p>' in html
     assert 'id="step_0-error">missing step: 选择课题</p>' in html
     assert html.count('class="step-section') == len(domain.STEPS[domain.INNOVATIVE])
 
