@@ -1,34 +1,17 @@
 """QC journeys in headless Chromium: an enterprise submits a result through the step form;
 a judge declares a conflict on one entry and scores another (the total adds up as they type)."""
 import re
-import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from services.qc import domain
-from shared.auth import Identity, TokenSigner
 from tests.e2e.conftest import screenshot
+from tests.e2e.portal_qc_support import enterprise_with_result, open_conference, open_review, registered_judge
 from tests.factories import enterprise_body
-from tests.helpers import wait_until
 from tests.qcsupport import complete_steps
 
 pytestmark = pytest.mark.e2e
-
-
-def organiser_headers(stack):
-    token = TokenSigner(stack.env["AUTH_SECRET"]).issue(Identity(user_id="portal-qc-organiser", role="organiser"))
-    return {"Authorization": f"Bearer {token}"}
-
-
-def open_conference(stack, **settings):
-    body = {"name": f"QC发布会{uuid.uuid4().hex[:4]}", "year": 2026,
-            "submission_deadline": (datetime.now(UTC) + timedelta(days=1)).isoformat(), **settings}
-    created = requests.post(f"{stack.api}/qc/conferences", headers=organiser_headers(stack), json=body)
-    assert created.status_code == 201, created.text
-    return created.json()
 
 
 def test_an_enterprise_registers_and_submits_a_qc_result(page, stack):
@@ -106,38 +89,12 @@ def test_an_enterprise_registers_and_submits_a_qc_result(page, stack):
     screenshot(page, "enterprise-submits-qc-result")
 
 
-def enterprise_with_result(stack, conference_id, title):
-    body = enterprise_body()
-    assert requests.post(f"{stack.api}/enterprises", json=body).status_code == 201
-    token = requests.post(f"{stack.api}/auth/login", json={"username": body["contact_email"],
-                                                          "password": body["password"]}).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    group = wait_until(lambda: (r := requests.post(f"{stack.api}/qc/groups", headers=headers, json={
-        "name": f"{title}小组", "topic": title, "type": domain.INNOVATIVE,
-        "members": [{"name": "组长", "role": "leader"}]})).status_code == 201 and r.json(),
-        message="group registered once the enterprise is projected")
-    draft = requests.post(f"{stack.api}/qc/results", headers=headers, json={
-        "conference_id": conference_id, "group_id": group["id"], "title": title,
-        "steps": complete_steps(domain.INNOVATIVE)})
-    assert draft.status_code == 201, draft.text
-    assert requests.post(f"{stack.api}/qc/results/{draft.json()['id']}/submit", headers=headers).ok
-    return draft.json()["id"]
-
-
 def test_a_judge_declares_a_conflict_and_scores_another_entry(page, stack):
-    organiser = organiser_headers(stack)
     conference = open_conference(stack, judges_per_entry=1)
-    conflicted = enterprise_with_result(stack, conference["id"], "回避成果")
-    scored = enterprise_with_result(stack, conference["id"], "评分成果")
-    email, password = f"qc-judge-{uuid.uuid4().hex[:8]}@example.cn", "judge-pass-123"
-    judge = requests.post(f"{stack.api}/judges", headers=organiser, json={
-        "email": email, "name": "赵评审", "password": password, "expertise": ["C"]})
-    assert judge.status_code == 201, judge.text
-    assert requests.post(f"{stack.api}/qc/conferences/{conference['id']}/close-submissions", headers=organiser).ok
-    review = wait_until(lambda: (r := requests.post(
-        f"{stack.api}/qc/conferences/{conference['id']}/rounds", headers=organiser,
-        json={"judge_ids": [judge.json()["id"]]})).status_code == 201 and r.json(),
-        message="round opened once the judge is projected")
+    conflicted, _ = enterprise_with_result(stack, conference["id"], "回避成果")
+    scored, _ = enterprise_with_result(stack, conference["id"], "评分成果")
+    judge_id, email, password, _ = registered_judge(stack)
+    review = open_review(stack, conference["id"], [judge_id])
 
     page.goto("/login")
     page.fill("#username", email)

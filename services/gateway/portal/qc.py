@@ -303,14 +303,14 @@ class QcOrganiserPages:
         rounds = self.qc.list_rounds(conference_id)
         return render(request, "portal/qc/conference.html", status=status, conference=conference,
                       results=results, rounds=rounds, labels=qc_labels(), form=form or Form(),
-                      done=request.args.get("done"))
+                      judges=self.accounts.list_judges(), done=request.args.get("done"))
 
     def _conference_error(self, request, conference_id, error, values=None):
         conference = self.qc.get_conference(conference_id)
         results = self.qc.list_results({"conference_id": conference_id, "page_size": 200, "sort": "group_name"})
         return render(request, "portal/qc/conference.html", status=error.http_status, conference=conference,
                       results=results, rounds=self.qc.list_rounds(conference_id), labels=qc_labels(),
-                      form=Form(values or {}, error), done=None)
+                      form=Form(values or {}, error), judges=self.accounts.list_judges(), done=None)
 
     @page("POST", "/organiser/qc/<conference_id>/close-submissions", roles=ORGANISER)
     def page_qc_close_submissions(self, request, conference_id):
@@ -319,16 +319,18 @@ class QcOrganiserPages:
 
     @page("POST", "/organiser/qc/<conference_id>/review", roles=ORGANISER)
     def page_qc_open_review(self, request, conference_id):
+        values = form_values(request, lists=("judge_ids",))
+        payload = {"judge_ids": values["judge_ids"]} if values.get("judge_ids") else {}  # none ticked: all
         try:
-            round_doc = self.qc.start_document_review(conference_id, {})
+            round_doc = self.qc.start_document_review(conference_id, payload)
         except (ValidationFailed, RuleViolation, Conflict) as error:
-            return self._conference_error(request, conference_id, error)
+            return self._conference_error(request, conference_id, error, values)
         return redirect(f"/organiser/qc/rounds/{round_doc['id']}")
 
     @page("POST", "/organiser/qc/<conference_id>/shortlist", roles=ORGANISER)
     def page_qc_shortlist(self, request, conference_id):
-        values = form_values(request)
-        payload = {key: values[key] for key in ("top_n", "threshold") if values.get(key)}
+        values = form_values(request, lists=("judge_ids",))
+        payload = {key: values[key] for key in ("top_n", "threshold", "judge_ids") if values.get(key)}
         try:
             round_doc = self.qc.shortlist(conference_id, payload)
         except (ValidationFailed, RuleViolation, Conflict) as error:

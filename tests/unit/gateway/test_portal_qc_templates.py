@@ -66,7 +66,8 @@ def pages():
         ("organiser", "portal/qc/conferences.html", dict(conferences={"items": [CONFERENCE]}, form=Form(),
                                                          labels=labels, default_rule=domain.DEFAULT_GRADING_RULE)),
         ("organiser", "portal/qc/conference.html", dict(conference=CONFERENCE, results={"items": [RESULT], "total": 1},
-                                                        rounds=[ROUND], labels=labels, form=Form(), done="locked")),
+                                                        rounds=[ROUND], labels=labels, form=Form(), done="locked",
+                                                        judges=[{"id": "j1", "name": "赵"}])),
         ("organiser", "portal/qc/round.html", dict(
             round=ROUND, conference=CONFERENCE, progress={"scored": 1, "assigned": 3, "judges": [
                 {"judge_id": "j1", "name": "赵", "scored": 1, "assigned": 1}]},
