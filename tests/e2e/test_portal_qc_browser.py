@@ -3,13 +3,14 @@ a judge declares a conflict on one entry and scores another (the total adds up a
 import re
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from services.qc import domain
 from tests.e2e.conftest import screenshot
 from tests.e2e.portal_qc_support import enterprise_with_result, open_conference, open_review, registered_judge
 from tests.factories import enterprise_body
-from tests.qcsupport import complete_steps
+from tests.qcsupport import complete_steps, scores_totalling
 
 pytestmark = pytest.mark.e2e
 
@@ -146,3 +147,26 @@ def test_a_judge_declares_a_conflict_and_scores_another_entry(page, stack):
     expect(page.locator(f"#round-{review['id']} .progress-line")).to_have_text("已评 1 / 共 1")
     assert scored in page.content()
     screenshot(page, "judge-declares-conflict-and-scores")
+
+
+def test_an_organiser_sees_the_leaderboard_chart(page, stack, organiser_account):
+    conference = open_conference(stack, judges_per_entry=1)
+    result_id, _ = enterprise_with_result(stack, conference["id"], "图表成果")
+    judge_id, _, _, judge = registered_judge(stack)
+    review = open_review(stack, conference["id"], [judge_id])
+    assert requests.put(f"{stack.api}/qc/rounds/{review['id']}/entries/{result_id}/score", headers=judge,
+                        json={"items": scores_totalling("qc-innovative", 77)}).ok
+
+    page.goto("/login")
+    page.fill("#username", organiser_account[0])
+    page.fill("#password", organiser_account[1])
+    page.click("#login-submit")
+    page.click("nav.sidenav a[href='/organiser/qc']")
+    page.click(f"text={conference['name']}")
+    page.click(f"#round-list a[href='/organiser/qc/rounds/{review['id']}']")
+    expect(page.locator("#leaderboard tbody tr").first).to_contain_text("77")
+    # Chart.js (vendored) drew the bar chart from the data attribute under the portal's CSP.
+    page.wait_for_function("() => Chart.getChart(document.getElementById('leaderboard-chart')) !== undefined")
+    values = page.evaluate("() => Chart.getChart(document.getElementById('leaderboard-chart')).data.datasets[0].data")
+    assert values == [77]
+    screenshot(page, "organiser-qc-leaderboard")

@@ -31,6 +31,7 @@ TYPE_LABELS = {
 }
 ROLE_LABELS = {"leader": N_("Leader"), "member": N_("Member"), "counsellor": N_("Counsellor")}
 STATUS_LABELS = {"draft": N_("Draft"), "submitted": N_("Submitted"), "withdrawn": N_("Withdrawn"),
+                 "locked": N_("Submitted (locked)"),
                  "open": N_("Open"), "closed": N_("Closed"), "published": N_("Published"),
                  "preview": N_("Preview")}
 ROUND_LABELS = {qc_domain.DOCUMENT_REVIEW: N_("Document review"), qc_domain.PRESENTATION: N_("Presentation")}

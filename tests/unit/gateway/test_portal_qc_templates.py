@@ -17,9 +17,9 @@ CONFERENCE = {"id": "c1", "name": "发布会", "year": 2026, "locks_at": "2026-1
 GROUP = {"id": "g1", "reg_no": "QC-2026-630100-001", "name": "小组", "topic": "课题", "type": domain.INNOVATIVE,
          "members": [{"name": "张", "role": "leader", "title": None}]}
 RESULT = {"id": "r1", "conference_id": "c1", "title": "成果<b>", "group_name": "小组", "group_reg_no": "QC-1",
-          "enterprise_name": "企业", "type": domain.INNOVATIVE, "status": "draft", "award": {},
+          "enterprise_name": "企业", "type": domain.INNOVATIVE, "status": "locked", "award": {},
           "steps": [{"step": "选择课题", "content": "x"}], "metrics": [], "economic_benefit": None, "summary": None}
-ROUND = {"id": "rd1", "conference_id": "c1", "kind": "document_review", "status": "open", "entry_count": 1,
+ROUND = {"id": "rd1", "conference_id": "c1", "kind": "document_review", "status": "open",
          "panels": {"r1": ["j1"]}, "conflicts": []}
 BOARD_ROW = {"result_id": "r1", "title": "成果", "group_name": "小组", "enterprise_name": "企业", "score": 80.5,
              "rank": 1, "range": 20.0, "flagged": True, "scored": 2, "assigned": 3}
