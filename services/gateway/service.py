@@ -11,6 +11,7 @@ service, and the mixins alone are not services.
 from nameko.dependency_providers import Config
 
 from services.gateway.portal import assets, auth, enterprise, inbox, judge, organiser
+from services.gateway.portal import qc as qc_pages
 from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
 
@@ -21,6 +22,7 @@ class GatewayService(
     # The portal's pages (services/gateway/portal), on the same HTTP server.
     assets.AssetPages, auth.AuthPages, enterprise.EnterprisePages, inbox.InboxPages,
     judge.JudgePages, organiser.OrganiserPages,
+    qc_pages.QcEnterprisePages, qc_pages.QcJudgePages, qc_pages.QcOrganiserPages,
 ):
     name = "gateway"
 

@@ -151,7 +151,7 @@ def check_steps(group_type, steps):
     fields = {}
     for name in required:
         if name not in given:
-            fields[f"steps.{name}"] = [f"缺少步骤「{name}」/ missing step: {name}"]
+            fields[f"steps.{name}"] = [f"缺少步骤「{name}」 / missing step: {name}"]
     unknown = [name for name in given if name not in required]
     if unknown:
         fields["steps"] = [f"此类型没有这些步骤 / not a step of this type: {', '.join(unknown)}"]
