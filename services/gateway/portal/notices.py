@@ -76,9 +76,11 @@ class NoticePages:
         audience = audience_from(request.args, request.args.getlist)
         try:
             answer = self.accounts.count_audience(audience)
-        except ValidationFailed as error:  # e.g. nothing chosen yet
+        except ValidationFailed as error:  # e.g. nothing chosen yet: the service's field messages
+            messages = [m for ms in Form({}, error).field_errors.values() for m in ms] or [error.message]
+            locale = request.portal.locale
             return json_response({"enterprises": None,
-                                  "message": bilingual(error.message, request.portal.locale)}, status=400)
+                                  "message": " ".join(bilingual(m, locale) for m in messages)}, status=400)
         return json_response({"enterprises": answer["enterprises"]})
 
     def _notice_page(self, request, notice_id, status=200, error=None):
