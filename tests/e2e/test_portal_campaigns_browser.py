@@ -1,0 +1,96 @@
+"""Campaign journeys in headless Chromium: an organiser's notice reaches the targeted
+enterprise's inbox (and only theirs); an enterprise registers for an activity."""
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.campaigns_support import activity_body, campaign_body
+from tests.e2e.conftest import screenshot
+from tests.factories import enterprise_body
+
+pytestmark = pytest.mark.e2e
+
+
+def new_enterprise(stack, **overrides):
+    body = enterprise_body(**overrides)
+    created = requests.post(f"{stack.api}/enterprises", json=body)
+    assert created.status_code == 201, created.text
+    return body, created.json()["enterprise"]
+
+
+def api_token(stack, username, password):
+    answer = requests.post(f"{stack.api}/auth/login", json={"username": username, "password": password},
+                           headers={"X-Forwarded-For": f"10.9.{uuid.uuid4().int % 250}.1"})
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def sign_in(page, username, password):
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+
+
+def other_tab(browser, stack):
+    context = browser.new_context(base_url=stack.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15000)
+    return context
+
+
+def audience_count(stack, bearer, audience):
+    return requests.post(f"{stack.api}/notices/audience-count", json=audience, headers=bearer).json()["enterprises"]
+
+
+def test_an_enterprise_registers_for_an_activity_and_the_organiser_sees_it(page, browser, stack, organiser_account):
+    bearer = api_token(stack, *organiser_account)
+    campaign = requests.post(f"{stack.api}/campaigns", json=campaign_body(year=2043), headers=bearer).json()
+    requests.post(f"{stack.api}/campaigns/{campaign['id']}/transitions", json={"action": "publish"}, headers=bearer)
+    title = f"工厂开放日{uuid.uuid4().hex[:6]}"
+    activity = requests.post(f"{stack.api}/campaigns/{campaign['id']}/activities", headers=bearer,
+                             json=activity_body(capacity=1, title=title, kind="open_factory_day",
+                                                division_code="632200")).json()
+    # Someone else has taken the only seat already.
+    first_body, _ = new_enterprise(stack)
+    first = api_token(stack, first_body["contact_email"], first_body["password"])
+    assert requests.post(f"{stack.api}/activities/{activity['id']}/registrations", headers=first).status_code == 201
+
+    body, _ = new_enterprise(stack, division_code="632200")
+    sign_in(page, body["contact_email"], body["password"])
+    page.click("nav.sidenav >> text=活动")
+    expect(page).to_have_url(re.compile(r"/enterprise/activities$"))
+    row = page.locator(f"#activity-{activity['id']}")
+    expect(row).to_contain_text(title)
+    expect(row).to_contain_text("1 / 1")
+    row.locator("button.register").click()
+    expect(page.locator("#done")).to_have_text("报名成功。")
+    mine = page.locator(f"#my-registrations #registration-{activity['id']}")
+    expect(mine).to_contain_text("候补")
+    expect(mine).to_contain_text("候补第 1 位")
+    expect(row).to_contain_text("候补")  # no second register button
+
+    # The first enterprise cancels: the wait-listed one is promoted.
+    mine_first = requests.get(f"{stack.api}/me/registrations", headers=first).json()["items"][0]
+    assert requests.post(f"{stack.api}/registrations/{mine_first['id']}/cancel", headers=first).status_code == 200
+    page.reload()
+    expect(mine).to_contain_text("已确认")
+    screenshot(page, "enterprise-registers-for-activity")
+
+    # The organiser sees the registration and checks the enterprise in, then the statistics chart.
+    context = other_tab(browser, stack)
+    try:
+        organiser = context.new_page()
+        sign_in(organiser, *organiser_account)
+        organiser.goto(f"/organiser/activities/{activity['id']}")
+        registration = organiser.locator("#registration-table tbody tr", has_text=body["name"])
+        registration.locator("button.check-in").click()
+        expect(organiser.locator("#checked-in")).to_be_visible()
+        expect(organiser.locator("#registration-table tbody tr", has_text=body["name"])).to_contain_text("已签到")
+        organiser.goto(f"/organiser/statistics?campaign_id={campaign['id']}")
+        expect(organiser.locator("#division-chart")).to_have_attribute("data-rendered", "1")
+        expect(organiser.locator("#division-table")).to_contain_text("海北藏族自治州")
+        screenshot(organiser, "organiser-statistics-by-division")
+    finally:
+        context.close()
