@@ -42,9 +42,21 @@ def json_response(data, status=200):
                     content_type="application/json; charset=utf-8")
 
 
+CHANNELS = {"inbox": N_("Inbox"), "email": N_("Email"), "sms": N_("SMS")}
+
+
+def progress_of(progress, stats):
+    """The broadcast's state for the page and its poller: per channel sent/failed/read/queued."""
+    running = progress["expanding"] or any(c["queued"] for c in progress["channels"].values())
+    return {"running": running, "channels": progress["channels"],
+            "read_total": stats["read_total"], "audience_total": stats["audience_total"],
+            "read_rate": stats["read_rate"]}
+
+
 class NoticePages:
     campaigns = RpcProxy("campaigns")
     accounts = RpcProxy("accounts")
+    notifications = RpcProxy("notifications")
 
     def _composer(self, request, form, status=200):
         campaigns = self.campaigns.list_campaigns({"page_size": 100})["items"]
@@ -83,11 +95,28 @@ class NoticePages:
                                   "message": " ".join(bilingual(m, locale) for m in messages)}, status=400)
         return json_response({"enterprises": answer["enterprises"]})
 
+    def _progress(self, notice_id):
+        return progress_of(self.notifications.broadcast_progress(notice_id),
+                           self.notifications.notice_read_stats(notice_id))
+
     def _notice_page(self, request, notice_id, status=200, error=None):
         notice = self.campaigns.get_notice(notice_id)
         reach = self.campaigns.notice_audience_count(notice_id)
+        broadcast = stats = unread = None
+        if notice["status"] == "published":
+            broadcast = self._progress(notice_id)
+            stats = self.notifications.notice_read_stats(notice_id)
+            query = args_of(request, ("page", "division_code"))
+            unread = self.notifications.list_unread_recipients(notice_id, {**query, "page_size": 50})
         return render(request, "portal/organiser/notice.html", status=status, notice=notice, reach=reach,
-                      error=error, labels=labels(request.portal.locale))
+                      error=error, broadcast=broadcast, stats=stats, unread=unread, channels=CHANNELS,
+                      request_division=request.args.get("division_code"), labels=labels(request.portal.locale),
+                      **choices(request.portal.locale))
+
+    @page("GET", "/organiser/notices/<notice_id>/progress", roles=ORGANISER)
+    def notice_progress(self, request, notice_id):
+        """JSON for static/broadcast-progress.js while the broadcast runs."""
+        return json_response(self._progress(notice_id))
 
     @page("GET", "/organiser/notices/<notice_id>", roles=ORGANISER)
     def notice_detail(self, request, notice_id):
