@@ -94,3 +94,82 @@ def test_an_enterprise_registers_for_an_activity_and_the_organiser_sees_it(page,
         screenshot(organiser, "organiser-statistics-by-division")
     finally:
         context.close()
+
+
+def test_an_organisers_notice_reaches_only_the_targeted_inbox(page, browser, stack, organiser_account):
+    # Guoluo (632600) manufacturers are the audience; a Guoluo power company is not.
+    inside_body, _ = new_enterprise(stack, division_code="632600", industry_code="C")
+    outside_body, _ = new_enterprise(stack, division_code="632600", industry_code="D")
+    bearer = api_token(stack, *organiser_account)
+    in_division = audience_count(stack, bearer, {"division_codes": ["632600"]})
+    in_both = audience_count(stack, bearer, {"division_codes": ["632600"], "industry_codes": ["C"]})
+    assert in_division > in_both >= 1
+
+    sign_in(page, *organiser_account)
+    page.click("nav.sidenav >> text=通知公告")
+    page.click("#new-notice")
+    count = page.locator("#audience-count")
+    expect(count).to_contain_text("受众不能为空")  # nothing chosen yet: the service's words
+    page.check("input[name=division_codes][value='632600']")
+    expect(count).to_have_text(f"该通知将送达 {in_division} 家企业。")
+    page.check("input[name=industry_codes][value='C']")
+    expect(count).to_have_text(f"该通知将送达 {in_both} 家企业。")
+
+    doc = f"青质监函〔2044〕{uuid.uuid4().int % 10000}号"
+    title = f"关于开展果洛州质量月活动的通知{uuid.uuid4().hex[:4]}"
+    page.fill("#year", "2044")
+    page.fill("#doc_number", doc)
+    page.fill("#title", title)
+    page.fill("#body", "各有关企业：\n\n请于**9月30日前**报送材料。")
+    page.fill("#en_title", "Notice on Quality Month in Guoluo")
+    page.fill("#en_body", "Please report by **30 September**.")
+    page.check("#required_read")
+    page.click("#notice-submit")
+    expect(page).to_have_url(re.compile(r"/organiser/notices/[0-9a-f]+$"))
+    expect(page.locator("#notice-status")).to_have_text("草稿")
+    expect(page.locator("#notice-reach")).to_have_text(f"{in_both} 家企业")
+    expect(page.locator(".notice-body strong")).to_have_text("9月30日前")  # Markdown rendered
+    page.click("#notice-publish")
+    expect(page.locator("#notice-status")).to_have_text("已发布")
+    inbox_row = page.locator("#progress-table tr[data-channel=inbox]")
+    expect(inbox_row.locator("td[data-key=total]")).to_have_text(str(in_both))
+    expect(page.locator("#broadcast")).to_have_attribute("data-running", "0")
+    notice_path = page.url
+
+    # The targeted enterprise: the notice is in its inbox, first, as required reading.
+    context = other_tab(browser, stack)
+    try:
+        ent = context.new_page()
+        sign_in(ent, inside_body["contact_email"], inside_body["password"])
+        ent.goto("/inbox")
+        notice = ent.locator(".message", has_text=title)
+        for _ in range(40):
+            if notice.count():
+                break
+            ent.wait_for_timeout(250)
+            ent.reload()
+        expect(ent.locator(".message").first).to_contain_text(title)
+        expect(notice.locator(".badge.required")).to_have_text("必读")
+        expect(notice).to_contain_text(doc)
+        notice.locator("button.mark-read").click()
+        expect(ent.locator(".message", has_text=title)).not_to_have_class(re.compile(r"\bunread\b"))
+        screenshot(ent, "enterprise-inbox-required-notice")
+    finally:
+        context.close()
+
+    # The enterprise outside the audience does not get it.
+    context = other_tab(browser, stack)
+    try:
+        ent = context.new_page()
+        sign_in(ent, outside_body["contact_email"], outside_body["password"])
+        ent.goto("/inbox")
+        expect(ent.locator("h1")).to_have_text("站内消息")
+        expect(ent.locator(".message", has_text=title)).to_have_count(0)
+    finally:
+        context.close()
+
+    # Back on the organiser's page the read shows up (the page polls its progress JSON).
+    page.goto(notice_path)
+    expect(inbox_row.locator("td[data-key=read]")).to_have_text("1")
+    expect(page.locator("#unread-table")).not_to_contain_text(inside_body["name"])
+    screenshot(page, "organiser-notice-broadcast-progress")
