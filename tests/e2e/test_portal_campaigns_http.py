@@ -47,6 +47,9 @@ def test_each_new_page_checks_the_role(stack, organiser, enterprise):
         assert organiser.get(stack.url + path, allow_redirects=False).status_code == 200, path
         signed_out = anonymous.get(stack.url + path, allow_redirects=False)
         assert signed_out.status_code == 303 and "/login?next=" in signed_out.headers["Location"], path
+    progress = f"{stack.url}/organiser/notices/{uuid.uuid4().hex}/progress"  # the poller's JSON
+    assert enterprise.get(progress, allow_redirects=False).status_code == 403
+    assert anonymous.get(progress, allow_redirects=False).status_code == 303
     assert organiser.get(f"{stack.url}/enterprise/activities", allow_redirects=False).status_code == 403
     assert enterprise.get(f"{stack.url}/enterprise/activities").status_code == 200
     # A POST from the wrong role is refused before the service is asked.
@@ -99,6 +102,9 @@ def test_campaign_transitions_show_the_services_refusal(stack, organiser):
 
     published = organiser.post(stack.url + path + "/transition", data={"csrf_token": token, "action": "publish"})
     assert published.status_code == 200 and re.search(r'id="campaign-status">已发布<', published.text)
+    english = organiser.get(stack.url + path + "?lang=en")
+    assert re.search(r'id="campaign-status">Published<', english.text) and "New activity" in english.text
+    organiser.get(stack.url + path + "?lang=zh-CN")
 
     # Field errors from the service sit next to the fields of the new-activity form.
     bad = organiser.post(stack.url + path + "/activities", data={"csrf_token": token, "title": "论坛",
