@@ -1,4 +1,4 @@
-/* Broadcast progress: poll the portal's JSON while the broadcast runs, then less often
+/* Broadcast progress: poll the portal's JSON every second while the broadcast runs, then every few seconds
    (reads keep coming in). Without this file the page shows the state when it was loaded. */
 (function () {
   "use strict";
@@ -24,10 +24,10 @@
       .then(function (data) {
         show(data);
         box.dataset.polled = String(Number(box.dataset.polled || 0) + 1);
-        setTimeout(poll, data.running ? 1000 : 10000);
+        setTimeout(poll, data.running ? 1000 : 3000);
       })
       .catch(function () { setTimeout(poll, 10000); });
   }
 
-  setTimeout(poll, box.dataset.running === "1" ? 500 : 5000);
+  setTimeout(poll, box.dataset.running === "1" ? 500 : 3000);
 })();
