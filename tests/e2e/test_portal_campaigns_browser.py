@@ -76,6 +76,11 @@ def test_an_enterprise_registers_for_an_activity_and_the_organiser_sees_it(page,
     assert requests.post(f"{stack.api}/registrations/{mine_first['id']}/cancel", headers=first).status_code == 200
     page.reload()
     expect(mine).to_contain_text("已确认")
+    # Filtered to another division the activity leaves the list, but not "my registrations".
+    page.select_option("#division_code", "630100")
+    page.click("#filter-submit")
+    expect(row).to_have_count(0)
+    expect(mine).to_contain_text(title)
     screenshot(page, "enterprise-registers-for-activity")
 
     # The organiser sees the registration and checks the enterprise in, then the statistics chart.

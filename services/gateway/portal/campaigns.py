@@ -167,6 +167,12 @@ class CampaignPages:
         mine = self.campaigns.my_registrations({"page_size": 100})
         active = {r["activity_id"]: r for r in mine["items"] if r["status"] != "cancelled"}
         titles = {a["id"]: a["title"] for a in activities["items"]}
+        # A registration carries no activity title: look up those not on this page.
+        for missing in {r["activity_id"] for r in mine["items"]} - set(titles):
+            try:
+                titles[missing] = self.campaigns.get_activity(missing)["title"]
+            except NotFound:
+                pass
         return render(request, "portal/enterprise/activities.html", status=status, activities=activities,
                       mine=mine, active=active, titles=titles, error=error, done=done, form=Form(query),
                       **vocabulary(request))
