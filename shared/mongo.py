@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.outbox import OUTBOX_COLLECTION, OUTBOX_INDEXES, OutboxRelay, outbox_record
 
 PROCESSED_EVENTS = "processed_events"
-DEAD_LETTERS = "dead_letters"
+FAILED_EVENTS = "failed_events"
 
 
 def utcnow():
@@ -48,7 +48,7 @@ class Repository:
             PROCESSED_EVENTS: [
                 IndexModel([("event_id", ASCENDING), ("handler", ASCENDING)], unique=True)
             ],
-            DEAD_LETTERS: [IndexModel([("status", ASCENDING), ("dead_at", DESCENDING)])],
+            FAILED_EVENTS: [IndexModel([("status", ASCENDING), ("dead_at", DESCENDING)])],
         }
         for klass in reversed(cls.__mro__):
             indexes.update(getattr(klass, "INDEXES", {}))
@@ -118,25 +118,25 @@ class Repository:
         except DuplicateKeyError:
             return False
 
-    # -- dead letters (see shared/deadletters.py) ---------------------------------
+    # -- failed events (see shared/failed_events.py) ---------------------------------
 
-    def archive_dead_letter(self, document):
-        self.db[DEAD_LETTERS].insert_one(document)
+    def archive_failed_event(self, document):
+        self.db[FAILED_EVENTS].insert_one(document)
 
-    def find_dead_letters(self, status=None, page=1, page_size=20):
+    def find_failed_events(self, status=None, page=1, page_size=20):
         selector = {"status": status} if status else {}
         cursor = (
-            self.db[DEAD_LETTERS].find(selector).sort([("dead_at", DESCENDING), ("_id", ASCENDING)])
+            self.db[FAILED_EVENTS].find(selector).sort([("dead_at", DESCENDING), ("_id", ASCENDING)])
             .skip((page - 1) * page_size).limit(page_size)
         )
-        return list(cursor), self.db[DEAD_LETTERS].count_documents(selector)
+        return list(cursor), self.db[FAILED_EVENTS].count_documents(selector)
 
-    def dead_letter(self, dead_letter_id):
-        return self.db[DEAD_LETTERS].find_one({"_id": dead_letter_id})
+    def failed_event(self, failed_event_id):
+        return self.db[FAILED_EVENTS].find_one({"_id": failed_event_id})
 
-    def mark_dead_letter(self, dead_letter_id, status, when):
-        self.db[DEAD_LETTERS].update_one(
-            {"_id": dead_letter_id}, {"$set": {"status": status, "redelivered_at": when}}
+    def mark_failed_event(self, failed_event_id, status, when):
+        self.db[FAILED_EVENTS].update_one(
+            {"_id": failed_event_id}, {"$set": {"status": status, "redelivered_at": when}}
         )
 
 

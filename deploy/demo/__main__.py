@@ -2,11 +2,12 @@ import os
 import sys
 import time
 
-from deploy.demo import campaigns, province, qc
+from deploy.demo import campaigns, notifications, province, qc
 from deploy.demo.context import ApiError, DemoContext
 
 # Parts run in this order; each later issue adds its own module here.
-PARTS = [("province", province.run), ("campaigns", campaigns.run), ("qc", qc.run)]
+PARTS = [("province", province.run), ("campaigns", campaigns.run), ("qc", qc.run),
+         ("notifications", notifications.run)]
 
 
 def main():

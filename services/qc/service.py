@@ -41,7 +41,7 @@ from services.qc.schemas import (
     ShortlistSchema,
     UpdateGroupSchema,
 )
-from shared import deadletters, judging
+from shared import failed_events, judging
 from shared.auth import CallerIdentity
 from shared.errors import NotFound, PermissionDenied, RuleViolation, ValidationFailed
 from shared.events import make_event
@@ -65,7 +65,7 @@ def _truthy(value):
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-class QcService(deadletters.DeadLetterAdmin):
+class QcService(failed_events.FailedEventsAdmin):
     name = SERVICE_NAME
 
     store = MongoStore(QcRepository)

@@ -47,18 +47,18 @@ def test_register_login_and_see_the_welcome(http, stack):
 
     token = login(http, stack, body["contact_email"], body["password"]).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    inbox = wait_until(
-        lambda: (page := http.get(f"{stack.api}/me/inbox", headers=headers).json())["total"] == 1 and page,
-        timeout=10, message="welcome in the inbox",
-    )
-    assert inbox["items"][0]["title"] == "欢迎加入青海省质量工作平台"
+    # Notices that other tests broadcast to this division may sit in the inbox too.
+    def welcome(locale="zh-CN"):
+        page = http.get(f"{stack.api}/me/inbox", headers={**headers, "Accept-Language": locale}).json()
+        found = [item for item in page["items"] if item["category"] == "account"]
+        return found and (found[0], page["unread"])
 
-    english = http.get(f"{stack.api}/me/inbox", headers={**headers, "Accept-Language": "en"}).json()
-    assert english["items"][0]["title"] == "Welcome to the Qinghai Quality Platform"
+    message, unread_before = wait_until(welcome, timeout=10, message="welcome in the inbox")
+    assert message["title"] == "欢迎加入青海省质量工作平台"
+    assert welcome("en")[0]["title"] == "Welcome to the Qinghai Quality Platform"
 
-    message_id = inbox["items"][0]["id"]
-    assert http.post(f"{stack.api}/me/inbox/{message_id}/read", headers=headers).status_code == 200
-    assert http.get(f"{stack.api}/me/inbox", headers=headers).json()["unread"] == 0
+    assert http.post(f"{stack.api}/me/inbox/{message['id']}/read", headers=headers).status_code == 200
+    assert http.get(f"{stack.api}/me/inbox", headers=headers).json()["unread"] == unread_before - 1
 
 
 def test_invalid_registration_names_each_field_and_writes_nothing(http, stack):
@@ -159,11 +159,11 @@ def test_health_is_503_when_a_service_does_not_answer(request, vhost_pipeline, m
             devstack.stop_processes(lonely.processes)
 
 
-def test_dead_letters_are_for_organisers_only(http, stack):
+def test_failed_events_are_for_organisers_only(http, stack):
     body = enterprise_body()
     register(http, stack, body)
     token = login(http, stack, body["contact_email"], body["password"]).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    assert http.get(f"{stack.api}/admin/dead-letters", headers=headers).status_code == 403
-    missing = http.post(f"{stack.api}/admin/dead-letters/nosuch/abc/redeliver", headers=headers)
+    assert http.get(f"{stack.api}/admin/failed-events", headers=headers).status_code == 403
+    missing = http.post(f"{stack.api}/admin/failed-events/nosuch/abc/redeliver", headers=headers)
     assert missing.status_code == 404

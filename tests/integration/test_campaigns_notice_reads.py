@@ -1,10 +1,4 @@
-"""campaigns → notice_published → notifications → reads → campaign statistics.
-
-NEEDS THE NOTIFICATIONS BRANCH MERGED: it relies on notifications consuming
-``notice_published`` into inboxes and answering ``notice_read_stats`` and
-``list_unread_recipients``. On the campaigns branch alone it fails; run it
-after the merge with ``pytest -m needs_notifications_merge``.
-"""
+"""campaigns → notice_published → notifications → reads → campaign statistics."""
 import pytest
 
 from services.accounts.service import AccountsService
@@ -12,8 +6,6 @@ from services.campaigns.service import CampaignsService
 from services.notifications.service import NotificationsService
 from tests.campaigns_support import call, campaign_body, enterprise, organiser_token
 from tests.helpers import wait_until
-
-pytestmark = pytest.mark.needs_notifications_merge
 
 TITLE = "关于开展质量月活动的通知"
 

@@ -1,4 +1,4 @@
-"""Routes owned by the campaigns service (and the notice read receipts owned by notifications)."""
+"""Routes owned by the campaigns service."""
 import base64
 from urllib.parse import quote
 
@@ -37,7 +37,6 @@ def file_response(content_base64, content_type, filename):
 
 class CampaignsRoutes:
     campaigns = RpcProxy("campaigns")
-    notifications = RpcProxy("notifications")
 
     # -- campaigns -------------------------------------------------------------
     @http("POST", "/api/v1/campaigns")
@@ -179,14 +178,3 @@ class CampaignsRoutes:
     def get_attachment(self, request, notice_id, attachment_id):
         answer = self.campaigns.get_attachment(notice_id, attachment_id)
         return file_response(answer["content_base64"], answer["content_type"], answer["filename"])
-
-    @http("GET", "/api/v1/notices/<notice_id>/read-stats")
-    @documented("阅读回执统计 / read rate overall and per division (organisers)", "notices", errors=("404",))
-    def notice_read_stats(self, request, notice_id):
-        return self.notifications.notice_read_stats(notice_id)
-
-    @http("GET", "/api/v1/notices/<notice_id>/unread")
-    @documented("未读企业 / enterprises that have not yet read a notice (organisers)", "notices",
-                query=ListQuerySchema, errors=("404",))
-    def list_unread_recipients(self, request, notice_id):
-        return self.notifications.list_unread_recipients(notice_id, query_args(request))

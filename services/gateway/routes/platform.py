@@ -6,8 +6,8 @@ from nameko.rpc import RpcProxy
 from services.gateway.openapi import build_spec, documented
 from services.gateway.routes.common import query_args
 from services.gateway.schemas import HealthSchema
-from shared.deadletters import DeadLetterQuerySchema
 from shared.errors import NotFound
+from shared.failed_events import FailedEventQuerySchema
 from shared.http import http, json_response
 
 HEALTH_TIMEOUT = 3.0
@@ -57,23 +57,23 @@ class PlatformRoutes:
             cls._openapi = build_spec(cls)
         return json_response(cls._openapi)
 
-    @http("GET", "/api/v1/admin/dead-letters")
-    @documented("死信列表 / events that failed every retry, per service (organisers)", "platform",
-                query=DeadLetterQuerySchema)
-    def list_dead_letters(self, request):
+    @http("GET", "/api/v1/admin/failed-events")
+    @documented("失败事件 / events whose handler failed every retry, per service (organisers)", "platform",
+                query=FailedEventQuerySchema)
+    def list_failed_events(self, request):
         query = query_args(request)
         results = {}
         for name in backend_services(type(self)):
             try:
-                results[name] = getattr(self, name).list_dead_letters(query)
+                results[name] = getattr(self, name).list_failed_events(query)
             except MethodNotFound:  # this service consumes no events
                 continue
         return {"services": results, "total": sum(page["total"] for page in results.values())}
 
-    @http("POST", "/api/v1/admin/dead-letters/<service>/<dead_letter_id>/redeliver")
-    @documented("重新投递死信 / send a dead letter to its handler again (organisers)", "platform",
+    @http("POST", "/api/v1/admin/failed-events/<service>/<failed_event_id>/redeliver")
+    @documented("重新投递 / send a failed event to its handler again (organisers)", "platform",
                 errors=("404", "422"))
-    def redeliver_dead_letter(self, request, service, dead_letter_id):
+    def redeliver_failed_event(self, request, service, failed_event_id):
         if service not in backend_services(type(self)):
             raise NotFound("服务不存在 / no such service")
-        return getattr(self, service).redeliver_dead_letter(dead_letter_id)
+        return getattr(self, service).redeliver_failed_event(failed_event_id)

@@ -3,7 +3,7 @@ import pytest
 from marshmallow import Schema, fields
 from nameko.testing.services import entrypoint_hook
 
-from shared import deadletters
+from shared import failed_events
 from shared.auth import CallerIdentity, Identity, TokenSigner
 from shared.errors import PermissionDenied, RuleViolation
 from shared.events import EventType, make_event
@@ -15,7 +15,7 @@ ORDER = EventType("order_placed", 1, type("OrderPayload", (Schema,), {"n": field
 state = {"healthy": False, "handled": []}
 
 
-class LedgerService(deadletters.DeadLetterAdmin):
+class LedgerService(failed_events.FailedEventsAdmin):
     name = "ledger"
     store = MongoStore(Repository)
     caller = CallerIdentity()
@@ -43,23 +43,23 @@ def call(container, method, *args, role="organiser", secret=None):
         return hook(*args)
 
 
-def test_a_dead_letter_is_listed_then_redelivered_once(ledger, rabbit_config, auth_secret):
+def test_a_failed_event_is_listed_then_redelivered_once(ledger, rabbit_config, auth_secret):
     envelope = make_event(ORDER, "shop", {"n": 1})
     publish_raw(rabbit_config["AMQP_URI"], "shop.events", "order_placed", envelope)
 
-    page = wait_until(lambda: (p := call(ledger, "list_dead_letters", {}, secret=auth_secret))["total"] and p,
+    page = wait_until(lambda: (p := call(ledger, "list_failed_events", {}, secret=auth_secret))["total"] and p,
                       message="archived dead letter")
     (letter,) = page["items"]
     assert letter["event_id"] == envelope["event_id"] and letter["handler"] == "ledger.on_order"
     assert "ledger is broken" in letter["error"] and letter["attempts"] == 2
 
     with pytest.raises(PermissionDenied):
-        call(ledger, "list_dead_letters", {}, role="enterprise", secret=auth_secret)
+        call(ledger, "list_failed_events", {}, role="enterprise", secret=auth_secret)
 
     state["healthy"] = True
-    call(ledger, "redeliver_dead_letter", letter["id"], secret=auth_secret)
+    call(ledger, "redeliver_failed_event", letter["id"], secret=auth_secret)
     wait_until(lambda: state["handled"] == [envelope["event_id"]], message="redelivered event handled")
-    assert call(ledger, "list_dead_letters", {}, secret=auth_secret)["total"] == 0
-    assert call(ledger, "list_dead_letters", {"status": "redelivered"}, secret=auth_secret)["total"] == 1
+    assert call(ledger, "list_failed_events", {}, secret=auth_secret)["total"] == 0
+    assert call(ledger, "list_failed_events", {"status": "redelivered"}, secret=auth_secret)["total"] == 1
     with pytest.raises(RuleViolation):
-        call(ledger, "redeliver_dead_letter", letter["id"], secret=auth_secret)
+        call(ledger, "redeliver_failed_event", letter["id"], secret=auth_secret)

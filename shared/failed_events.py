@@ -1,12 +1,12 @@
-"""Dead letters that organisers can see and send again.
+"""Failed events (dead letters of event handlers) that organisers can see and send again.
 
 ``ReliableEventHandler`` moves an event that failed every retry to the
 service's durable ``<service>.dead-letters`` queue. A service that mixes in
-``DeadLetterAdmin`` also consumes that queue into its own ``dead_letters``
+``FailedEventsAdmin`` also consumes that queue into its own ``failed_events``
 collection, and offers organiser-only RPCs to list them and to redeliver one
 to the handler queue it came from (its attempt count starts again).
 
-Mix it in through this module (``deadletters.DeadLetterAdmin``), not by
+Mix it in through this module (``failed_events.FailedEventsAdmin``), not by
 importing the class name: ``nameko run`` takes every class in a service module
 that has entrypoints for a service.
 """
@@ -32,11 +32,11 @@ log = logging.getLogger(__name__)
 PENDING, REDELIVERED = "pending", "redelivered"
 
 
-class DeadLetterQuerySchema(PageQuerySchema):
+class FailedEventQuerySchema(PageQuerySchema):
     status = fields.String(load_default=PENDING, validate=validate.OneOf([PENDING, REDELIVERED, "all"]))
 
 
-class DeadLetterSchema(Schema):
+class FailedEventSchema(Schema):
     id = fields.String(attribute="_id")
     service = fields.String()
     handler = fields.String()
@@ -50,7 +50,7 @@ class DeadLetterSchema(Schema):
     body = fields.Raw()
 
 
-class DeadLetterConsumer(Consumer):
+class DeadLetterQueueConsumer(Consumer):
     """Consumes this service's dead-letter queue; the worker gets (body, headers)."""
 
     def __init__(self, **kwargs):
@@ -73,7 +73,7 @@ class DeadLetterConsumer(Consumer):
             self.queue_consumer.requeue_message(message)
 
 
-def dead_letter_document(service_name, body, headers, now):
+def failed_event_document(service_name, body, headers, now):
     envelope = body if isinstance(body, dict) else {}
     return {
         "_id": uuid.uuid4().hex,
@@ -92,38 +92,38 @@ def dead_letter_document(service_name, body, headers, now):
     }
 
 
-class DeadLetterAdmin:
+class FailedEventsAdmin:
     """Mixin for a service with ``store`` (MongoStore) and ``caller`` (CallerIdentity)."""
 
-    dead_letter_config = Config()
+    failed_events_config = Config()
 
-    @DeadLetterConsumer.decorator
-    def archive_dead_letter(self, body, headers):
-        document = dead_letter_document(self.name, body, headers, datetime.now(UTC))
-        self.store.archive_dead_letter(document)
-        log.error("dead letter archived: %s for %s (%s)", document["event_type"], document["handler"],
+    @DeadLetterQueueConsumer.decorator
+    def archive_failed_event(self, body, headers):
+        document = failed_event_document(self.name, body, headers, datetime.now(UTC))
+        self.store.archive_failed_event(document)
+        log.error("failed event archived: %s for %s (%s)", document["event_type"], document["handler"],
                   document["error"][:200])
 
     @rpc
-    def list_dead_letters(self, query=None):
+    def list_failed_events(self, query=None):
         self.caller.require("organiser")
-        params = load(DeadLetterQuerySchema(), query)
+        params = load(FailedEventQuerySchema(), query)
         status = None if params["status"] == "all" else params["status"]
-        items, total = self.store.find_dead_letters(status, params["page"], params["page_size"])
-        return page_of(DeadLetterSchema(many=True).dump(items), total, params["page"], params["page_size"])
+        items, total = self.store.find_failed_events(status, params["page"], params["page_size"])
+        return page_of(FailedEventSchema(many=True).dump(items), total, params["page"], params["page_size"])
 
     @rpc
-    def redeliver_dead_letter(self, dead_letter_id):
+    def redeliver_failed_event(self, failed_event_id):
         self.caller.require("organiser")
-        document = self.store.dead_letter(dead_letter_id)
+        document = self.store.failed_event(failed_event_id)
         if document is None:
-            raise NotFound("死信不存在 / dead letter not found")
+            raise NotFound("失败事件不存在 / failed event not found")
         if document["status"] != PENDING or not document["queue"]:
-            raise RuleViolation("该死信已重新投递 / this dead letter was already redelivered")
+            raise RuleViolation("该事件已重新投递 / this failed event was already redelivered")
         # Drop our x- headers so the handler starts counting attempts afresh.
         headers = {k: v for k, v in document["headers"].items() if not k.startswith("x-")}
-        Publisher(self.dead_letter_config["AMQP_URI"], use_confirms=True).publish(
+        Publisher(self.failed_events_config["AMQP_URI"], use_confirms=True).publish(
             document["body"], exchange="", routing_key=document["queue"], extra_headers=headers,
         )
-        self.store.mark_dead_letter(dead_letter_id, REDELIVERED, datetime.now(UTC))
-        return {"id": dead_letter_id, "status": REDELIVERED}
+        self.store.mark_failed_event(failed_event_id, REDELIVERED, datetime.now(UTC))
+        return {"id": failed_event_id, "status": REDELIVERED}
