@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 
-.PHONY: run test lint bench demo up down admin venv system-deps clean messages
+.PHONY: run test lint bench demo replay up down admin venv system-deps clean messages
 
 ## The virtualenv, rebuilt whenever a pinned requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -62,3 +62,9 @@ clean:
 ## Seed a realistic province into the stack `make run` started (public HTTP API only).
 demo: venv
 	$(PY) -m deploy.demo
+
+## Publish past events again for a consumer that missed them:
+##   make replay SERVICE=accounts EVENTS="enterprise_registered judge_registered"
+replay: venv
+	@test -n "$(SERVICE)" && test -n "$(EVENTS)" || (echo 'usage: make replay SERVICE=accounts EVENTS="enterprise_registered"' && exit 2)
+	$(PY) -m deploy.replay $(SERVICE) $(EVENTS)

@@ -48,6 +48,20 @@ def outbox_record(envelope):
     }
 
 
+def requeue_published(collection, event_types, since=None):
+    """Make published records of these types pending again, so the relay
+    publishes them once more. This is how a service that joined later (or
+    lost its queue) catches up on past facts: consumers are idempotent, so
+    those that had them already change nothing. Returns how many."""
+    selector = {"status": PUBLISHED, "event_type": {"$in": list(event_types)}}
+    if since is not None:
+        selector["created_at"] = {"$gte": since}
+    result = collection.update_many(
+        selector, {"$set": {"status": PENDING, "available_at": _now()}, "$unset": {"claimed_by": ""}}
+    )
+    return result.modified_count
+
+
 def retry_delay(attempts, base=0.5, cap=60.0):
     """Exponential backoff for a record whose publish failed."""
     return min(cap, base * (2 ** max(0, attempts - 1)))

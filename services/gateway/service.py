@@ -10,7 +10,8 @@ service, and the mixins alone are not services.
 """
 from nameko.dependency_providers import Config
 
-from services.gateway.portal import assets, auth, enterprise, inbox, judge, organiser
+from services.gateway.portal import assets, auth, enterprise, inbox, judge, notices, organiser
+from services.gateway.portal import campaigns as campaign_pages
 from services.gateway.portal import qc as qc_pages
 from services.gateway.routes import accounts, campaigns, notifications, platform, qc
 from shared.logging import CorrelationTracker
@@ -21,7 +22,7 @@ class GatewayService(
     qc.QcRoutes, campaigns.CampaignsRoutes,
     # The portal's pages (services/gateway/portal), on the same HTTP server.
     assets.AssetPages, auth.AuthPages, enterprise.EnterprisePages, inbox.InboxPages,
-    judge.JudgePages, organiser.OrganiserPages,
+    judge.JudgePages, organiser.OrganiserPages, campaign_pages.CampaignPages, notices.NoticePages,
     qc_pages.QcEnterprisePages, qc_pages.QcJudgePages, qc_pages.QcOrganiserPages,
 ):
     name = "gateway"

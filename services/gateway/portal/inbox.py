@@ -12,8 +12,8 @@ def inbox_query(request, **extra):
 
 
 def required_first(items):
-    """Required-read notices first (the service marks them with ``required``), each group as sent."""
-    return sorted(items, key=lambda item: not item.get("required", False))
+    """Required-read notices first (the service marks them with ``required_read``), each group as sent."""
+    return sorted(items, key=lambda item: not item.get("required_read", False))
 
 
 class InboxPages:
