@@ -25,6 +25,9 @@ class QcRepository(Repository):
         "conferences": [IndexModel([("year", DESCENDING)])],
         "results": [
             IndexModel([("conference_id", ASCENDING), ("status", ASCENDING)]),
+            # One result per group per conference; a withdrawn one is edited and resubmitted.
+            IndexModel([("conference_id", ASCENDING), ("group_id", ASCENDING)], unique=True,
+                       name="one_result_per_group"),
             IndexModel([("enterprise_id", ASCENDING)]),
         ],
         "rounds": [IndexModel([("conference_id", ASCENDING), ("kind", ASCENDING)], unique=True,
@@ -130,7 +133,11 @@ class QcRepository(Repository):
     # -- results ---------------------------------------------------------------------
 
     def add_result(self, result):
-        self.db.results.insert_one(result)
+        try:
+            self.db.results.insert_one(result)
+        except DuplicateKeyError:
+            message = "该小组已向本次发布会提交成果 / this group already has a result for this conference"
+            raise Conflict(message, {"group_id": [message]})
 
     def result(self, result_id):
         return self.db.results.find_one({"_id": result_id})

@@ -216,3 +216,20 @@ def test_attachments_have_an_allow_list_a_size_limit_and_owners(container_factor
     qc.call("submit_result", result["id"], token=token)
     with pytest.raises(RuleViolation):
         upload(pdf)
+
+
+def test_a_group_has_one_result_per_conference(qc, organiser, qc_db):
+    from shared.errors import Conflict
+
+    _, token = qc.enterprise()
+    conference = qc.conference(organiser)
+    first = qc.submitted_result(token, conference["id"])
+    again = {"conference_id": conference["id"], "group_id": first["group_id"], "title": "第二份成果",
+             "steps": complete_steps(domain.PROBLEM_SELF_SET)}
+    with pytest.raises(Conflict) as raised:
+        qc.call("create_result", again, token=token)
+    assert "group_id" in raised.value.fields
+    assert qc_db.results.count_documents({"group_id": first["group_id"]}) == 1
+    # The same group may still enter another conference.
+    other = qc.conference(organiser)
+    assert qc.call("create_result", {**again, "conference_id": other["id"]}, token=token)["status"] == "draft"

@@ -91,7 +91,7 @@ class QcRoutes:
     # -- results
     @http("POST", "/api/v1/qc/results")
     @documented("起草成果 / draft a QC result (enterprises)", TAG, request=CreateResultSchema,
-                response=ResultSchema, status=201, errors=("400", "404", "422"))
+                response=ResultSchema, status=201, errors=("400", "404", "409", "422"))
     def create_qc_result(self, request):
         return 201, self.qc.create_result(parse_json(request))
 
