@@ -8,6 +8,7 @@ by a publish.
 """
 from datetime import UTC, datetime
 
+from gridfs import GridFSBucket, NoFile
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.errors import DuplicateKeyError
@@ -15,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.outbox import OUTBOX_COLLECTION, OUTBOX_INDEXES, OutboxRelay, outbox_record
 
 PROCESSED_EVENTS = "processed_events"
+FILES_BUCKET = "attachments"
 FAILED_EVENTS = "failed_events"
 
 
@@ -117,6 +119,23 @@ class Repository:
             return self.in_transaction(txn)
         except DuplicateKeyError:
             return False
+
+    # -- files (GridFS, in the service's own database) --------------------------------
+
+    def store_file(self, file_id, filename, content, metadata):
+        GridFSBucket(self.db, bucket_name=FILES_BUCKET).upload_from_stream_with_id(
+            file_id, filename, content, metadata=metadata
+        )
+
+    def read_file(self, file_id):
+        """The file's bytes, or None when there is no such file."""
+        try:
+            return GridFSBucket(self.db, bucket_name=FILES_BUCKET).open_download_stream(file_id).read()
+        except NoFile:
+            return None
+
+    def delete_file(self, file_id):
+        GridFSBucket(self.db, bucket_name=FILES_BUCKET).delete(file_id)
 
     # -- failed events (see shared/failed_events.py) ---------------------------------
 

@@ -1,13 +1,12 @@
 """The campaigns service's only MongoDB access (attachments in GridFS)."""
-import gridfs
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.campaigns.domain import ACTIVE_REGISTRATION, CANCELLED, CONFIRMED, WAITLISTED
 from shared.errors import Conflict, RuleViolation
 from shared.mongo import Repository
-
-ATTACHMENT_BUCKET = "attachments"
 
 
 def _page(cursor, page, page_size):
@@ -227,32 +226,25 @@ class CampaignsRepository(Repository):
 
     # -- attachments (GridFS) ------------------------------------------------------
 
-    def _bucket(self):
-        return gridfs.GridFSBucket(self.db, bucket_name=ATTACHMENT_BUCKET)
-
     def add_attachment(self, notice_id, filename, content_type, content, max_count):
         """Store the file, then link it to the draft; a refused link removes the file again."""
-        file_id = self._bucket().upload_from_stream(
-            filename, content, metadata={"notice_id": notice_id, "content_type": content_type})
+        file_id = ObjectId()
+        self.store_file(file_id, filename, content, {"notice_id": notice_id, "content_type": content_type})
         meta = {"id": str(file_id), "filename": filename, "content_type": content_type, "size": len(content)}
         updated = self.db.notices.find_one_and_update(
             {"_id": notice_id, "status": "draft", f"attachments.{max_count - 1}": {"$exists": False}},
             {"$push": {"attachments": meta}}, return_document=ReturnDocument.AFTER)
         if updated is None:
-            self._bucket().delete(file_id)
+            self.delete_file(file_id)
             raise RuleViolation("通知已发布或附件已满 / the notice is published or has all its attachments",
                                 {"attachments": ["refused"]})
         return meta
 
     def read_attachment(self, file_id):
-        from bson import ObjectId
-        from bson.errors import InvalidId
-
         try:
-            return self._bucket().open_download_stream(ObjectId(file_id)).read()
-        except (InvalidId, gridfs.errors.NoFile):
+            return self.read_file(ObjectId(file_id))
+        except InvalidId:
             return None
-
 
 def _doc_number_conflict(notice):
     message = f"文号“{notice.get('doc_number')}”在该年度已使用 / this document number is already used this year"

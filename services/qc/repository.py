@@ -1,5 +1,4 @@
 """The qc service's only MongoDB access."""
-from gridfs import GridFSBucket, NoFile
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -162,24 +161,19 @@ class QcRepository(Repository):
 
     def add_attachment(self, result_id, expected_status, attachment, content):
         """Store the file in GridFS, then list it on the result; drop the file if the result moved on."""
-        bucket = GridFSBucket(self.db, bucket_name="attachments")
-        bucket.upload_from_stream_with_id(attachment["id"], attachment["filename"], content,
-                                          metadata={"result_id": result_id,
-                                                    "content_type": attachment["content_type"]})
+        self.store_file(attachment["id"], attachment["filename"], content,
+                        {"result_id": result_id, "content_type": attachment["content_type"]})
         updated = self.db.results.find_one_and_update(
             {"_id": result_id, "status": expected_status}, {"$push": {"attachments": attachment}},
             return_document=ReturnDocument.AFTER,
         )
         if updated is None:
-            bucket.delete(attachment["id"])
+            self.delete_file(attachment["id"])
             raise Conflict("成果状态已改变，请刷新 / the result changed meanwhile; reload it")
         return updated
 
     def attachment_content(self, attachment_id):
-        try:
-            return GridFSBucket(self.db, bucket_name="attachments").open_download_stream(attachment_id).read()
-        except NoFile:
-            return None
+        return self.read_file(attachment_id)
 
     def find_results(self, query, sort, page, page_size):
         return _sorted_page(self.db.results, query, sort, page, page_size)
